@@ -1,0 +1,21 @@
+"""The REST API at /api/v1/: one NinjaAPI assembling every app's router (the top layer of the imports)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from sqms.core.api import router as core_router
+from sqms.core.apibase import AUTH, install_error_handlers
+from sqms.org.api import router as org_router
+
+api = NinjaAPI(
+    title="SQMS API",
+    version="1",
+    description="Service Quality Management System — REST API. Authenticate with `Authorization: Bearer <token>`.",
+    auth=AUTH,
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/", core_router)
+api.add_router("/", org_router)

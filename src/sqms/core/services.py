@@ -1,0 +1,283 @@
+"""Writes shared by every app: create/change/archive a business record with permission, scope and audit
+checks; notifications; comments with @mentions; API tokens.
+
+Apps call these from their own services rather than saving models directly, so the rules in
+ARCHITECTURE.md (scoped, audited, bad input changes nothing) hold in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sqms.core import audit
+from sqms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, from_django_validation
+from sqms.core.models import ApiToken, AuditAction, Comment, Notification
+from sqms.core.scoping import is_visible, scope_for, unit_path_of
+
+M = TypeVar("M", bound=models.Model)
+
+
+def perm_name(model: type[models.Model], action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def require_perm(actor: Any, perm: str) -> None:
+    if actor is None or not actor.has_perm(perm):
+        raise Forbidden()
+
+
+def require_in_scope(actor: Any, instance: models.Model) -> None:
+    """A record outside the actor's units is treated as not existing (no information leaks)."""
+    scope = scope_for(actor)
+    if scope.all_units:
+        return
+    path = unit_path_of(instance)
+    if path and scope.covers_path(path):
+        return
+    if instance.pk is not None and is_visible(actor, instance):
+        return
+    raise NotFound()
+
+
+def clean_or_raise(instance: models.Model, exclude: Iterable[str] = ()) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        raise from_django_validation(exc) from exc
+
+
+@transaction.atomic
+def create_record(model: type[M], *, actor: Any, data: dict[str, Any], verb: str = "") -> M:
+    require_perm(actor, perm_name(model, "add"))
+    instance = model(**data)
+    if hasattr(instance, "created_by_id") and getattr(actor, "pk", None):
+        instance.created_by = actor
+        instance.updated_by = actor
+    clean_or_raise(instance)
+    require_in_scope(actor, instance)
+    instance.save()
+    audit.record(actor=actor, action=AuditAction.CREATE, instance=instance, after=audit.snapshot(instance), verb=verb)
+    return instance
+
+
+@transaction.atomic
+def update_record(
+    instance: M,
+    *,
+    actor: Any,
+    changes: dict[str, Any],
+    expected_updated_at: Any = None,
+    verb: str = "",
+) -> M:
+    """Apply ``changes`` to ``instance``. ``expected_updated_at`` (what the editor saw) turns a lost
+    update into a :class:`Conflict` instead of silently overwriting someone else's change."""
+    model = type(instance)
+    require_perm(actor, perm_name(model, "change"))
+    require_in_scope(actor, instance)
+    locked = model._default_manager.select_for_update().get(pk=instance.pk)
+    if expected_updated_at is not None and getattr(locked, "updated_at", None) not in (None, expected_updated_at):
+        raise Conflict()
+    before = audit.snapshot(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    if hasattr(locked, "updated_by_id") and getattr(actor, "pk", None):
+        locked.updated_by = actor
+    clean_or_raise(locked)
+    require_in_scope(actor, locked)
+    locked.save()
+    after = audit.snapshot(locked)
+    if audit.diff(before, after):
+        audit.record(actor=actor, action=AuditAction.UPDATE, instance=locked, before=before, after=after, verb=verb)
+    return locked
+
+
+@transaction.atomic
+def archive_record(instance: M, *, actor: Any, reason: str = "") -> M:
+    model = type(instance)
+    require_perm(actor, perm_name(model, "delete"))
+    require_in_scope(actor, instance)
+    if getattr(instance, "archived_at", None) is not None:
+        return instance
+    instance.archived_at = timezone.now()  # type: ignore[attr-defined]
+    instance.save(update_fields=["archived_at", "updated_at"] if hasattr(instance, "updated_at") else ["archived_at"])
+    audit.record(actor=actor, action=AuditAction.ARCHIVE, instance=instance, verb=reason, extra={"reason": reason})
+    return instance
+
+
+@transaction.atomic
+def restore_record(instance: M, *, actor: Any) -> M:
+    model = type(instance)
+    require_perm(actor, perm_name(model, "delete"))
+    require_in_scope(actor, instance)
+    instance.archived_at = None  # type: ignore[attr-defined]
+    instance.save(update_fields=["archived_at"])
+    audit.record(actor=actor, action=AuditAction.RESTORE, instance=instance)
+    return instance
+
+
+# --- notifications -------------------------------------------------------------------------------------
+
+
+def notify(
+    recipients: Iterable[Any],
+    *,
+    title: str,
+    body: str = "",
+    url: str = "",
+    kind: str = "info",
+    email: bool = False,
+) -> list[Notification]:
+    """Create one in-app notification per distinct active recipient; e-mail copies go out after commit."""
+    from sqms.core.tasks import send_notification_email
+
+    seen: set[int] = set()
+    created: list[Notification] = []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        n = Notification.objects.create(
+            recipient=user, title=str(title)[:200], body=body, url=url, kind=kind, email=email and bool(user.email)
+        )
+        created.append(n)
+        if n.email:
+            transaction.on_commit(lambda pk=n.pk: send_notification_email(pk))
+    return created
+
+
+def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
+
+
+# --- comments -------------------------------------------------------------------------------------------
+
+MENTION_RE = re.compile(r"@([\w.\-]+)")
+
+
+@transaction.atomic
+def add_comment(target: models.Model, *, actor: Any, body: str, internal: bool = True) -> Comment:
+    """Comment on a record the actor can see; ``@username`` mentions notify people who can see it too."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("The comment is empty."), fields={"body": [_("This field is required.")]})
+    if len(body) > 10000:
+        raise ValidationFailed(fields={"body": [_("At most 10,000 characters.")]})
+    require_perm(actor, perm_name(type(target), "view"))
+    require_in_scope(actor, target)
+    from django.contrib.contenttypes.models import ContentType
+
+    comment = Comment.objects.create(
+        content_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+        object_id=str(target.pk),
+        author=actor,
+        body=body,
+        internal=internal,
+    )
+    names = set(MENTION_RE.findall(body))
+    users = list(get_user_model().objects.filter(username__in=names, is_active=True)) if names else []
+    visible = [u for u in users if u.pk != actor.pk and is_visible(u, target)]
+    comment.mentions.set(visible)
+    audit.record(
+        actor=actor,
+        action=AuditAction.ACTION,
+        instance=target,
+        verb=_("Comment added"),
+        extra={"comment": body[:500], "mentions": [u.username for u in visible]},
+    )
+    if visible:
+        from django.contrib.admin.utils import quote
+        from django.urls import NoReverseMatch, reverse
+
+        try:
+            url = reverse(
+                f"admin:{target._meta.app_label}_{target._meta.model_name}_change", args=[quote(target.pk)]
+            )
+        except NoReverseMatch:
+            url = ""
+        who = actor.get_full_name() or actor.get_username()
+        notify(visible, title=_("%(who)s mentioned you on %(record)s") % {"who": who, "record": target}, body=body,
+               url=url, kind="mention", email=True)
+    return comment
+
+
+def comments_for(target: models.Model) -> models.QuerySet[Comment]:
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(target, for_concrete_model=False)
+    return Comment.objects.filter(content_type=ct, object_id=str(target.pk)).select_related("author")
+
+
+# --- API tokens -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_api_token(
+    *,
+    actor: Any,
+    user: Any,
+    name: str,
+    can_write: bool = False,
+    unit_paths: list[str] | None = None,
+    days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its key; only the hash is kept, so the key is shown once."""
+    if actor.pk != user.pk and not actor.has_perm("core.add_apitoken"):
+        raise Forbidden()
+    if not name.strip():
+        raise ValidationFailed(fields={"name": [_("This field is required.")]})
+    scope = scope_for(user)
+    for p in unit_paths or []:
+        if not scope.covers_path(p):
+            raise ValidationFailed(fields={"unit_paths": [_("A token cannot reach beyond its user's org units.")]})
+    key = "sqms_" + secrets.token_urlsafe(32)
+    days = settings.SQMS_API_TOKEN_DAYS if days is None else days
+    token = ApiToken.objects.create(
+        name=name.strip(),
+        user=user,
+        prefix=key[:12],
+        key_hash=ApiToken.hash_key(key),
+        can_write=can_write,
+        unit_paths=list(unit_paths or []),
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
+        created_by=actor,
+    )
+    audit.record(actor=actor, action=AuditAction.CREATE, instance=token, after=audit.snapshot(token))
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, actor: Any) -> ApiToken:
+    if actor.pk != token.user_id and not actor.has_perm("core.change_apitoken"):
+        raise Forbidden()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action=AuditAction.UPDATE, instance=token, verb=_("Token revoked"))
+    return token
+
+
+def authenticate_token(key: str) -> ApiToken | None:
+    if not key:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+    if token is None or not token.is_usable() or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Writing last_used_at on every request would serialise API traffic on one row; once a minute is enough.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=60):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

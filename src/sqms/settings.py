@@ -1,0 +1,210 @@
+"""SQMS settings. Everything configurable comes from the environment (see ``.env.example``).
+
+Development defaults need nothing: SQLite (WAL) under ``var/``, an embedded SqliteHuey queue, DEBUG on.
+``SQMS_PRODUCTION=1`` switches to production behaviour (DEBUG off, secure cookies, HSTS, required secret).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+DATA_DIR = Path(env("SQMS_DATA_DIR", str(PROJECT_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+# Tests run tasks inline and use a fast password hasher; detected rather than configured so that a
+# plain `pytest` works from a clean checkout.
+TESTING = "pytest" in sys.modules or env_bool("SQMS_TESTING")
+PRODUCTION = env_bool("SQMS_PRODUCTION")
+DEMO_MODE = env_bool("SQMS_DEMO", default=not PRODUCTION)
+
+DEBUG = env_bool("SQMS_DEBUG", default=not PRODUCTION and not TESTING)
+_DEV_SECRET = "sqms-development-only-secret-key-do-not-use-in-production-4c1f0e"
+SECRET_KEY = env("SQMS_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
+if PRODUCTION and not SECRET_KEY:
+    raise RuntimeError("SQMS_SECRET_KEY must be set when SQMS_PRODUCTION=1 (see .env.example).")
+
+ALLOWED_HOSTS = env_list("SQMS_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("SQMS_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "huey.contrib.djhuey",
+    "sqms.core",
+    "sqms.org",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sqms.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sqms.core.middleware.CurrentUserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sqms.urls"
+WSGI_APPLICATION = "sqms.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "sqms.core.context_processors.sqms",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode by default, PostgreSQL (or anything dj-database-url knows) from DATABASE_URL.
+_sqlite_path = DATA_DIR / "sqms.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)
+    if env("DATABASE_URL")
+    else {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(_sqlite_path),
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+            "transaction_mode": "IMMEDIATE",
+        },
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
+# i18n: Chinese first, English complete.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PROJECT_DIR / "locale", BASE_DIR / "locale"]
+TIME_ZONE = env("SQMS_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("SQMS_MEDIA_ROOT", str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Tasks: embedded SqliteHuey by default, RedisHuey when SQMS_REDIS_URL is set, immediate in tests.
+REDIS_URL = env("SQMS_REDIS_URL")
+HUEY = {
+    "name": "sqms",
+    "immediate": TESTING or env_bool("SQMS_TASKS_IMMEDIATE"),
+    "results": False,
+    "consumer": {"workers": int(env("SQMS_WORKERS", "2")), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")})
+
+# Mail
+EMAIL_BACKEND = env(
+    "SQMS_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env("SQMS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("SQMS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("SQMS_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("SQMS_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("SQMS_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env("SQMS_DEFAULT_FROM_EMAIL", "SQMS <sqms@localhost>")
+
+# Security: always sensible, strict in production.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SQMS_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(env("SQMS_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 1000
+
+SQMS_PDF_FONT = env("SQMS_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+SQMS_API_TOKEN_DAYS = int(env("SQMS_API_TOKEN_DAYS", "365"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("SQMS_LOG_LEVEL", "WARNING" if TESTING else "INFO")},
+    "loggers": {"huey": {"level": "WARNING"}},
+}
+
+from sqms.core.navigation import UNFOLD  # noqa: E402  (the back office's look and sidebar live with core)
+
+__all__ = ["UNFOLD", "_"]
