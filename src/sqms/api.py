@@ -6,7 +6,10 @@ from ninja import NinjaAPI
 
 from sqms.core.api import router as core_router
 from sqms.core.apibase import AUTH, install_error_handlers
+from sqms.feedback.api import router as feedback_router
+from sqms.kpi.api import router as kpi_router
 from sqms.org.api import router as org_router
+from sqms.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="SQMS API",
@@ -19,3 +22,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", org_router)
+api.add_router("/", surveys_router)
+api.add_router("/", feedback_router)
+api.add_router("/", kpi_router)

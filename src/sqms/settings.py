@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "sqms.core",
     "sqms.org",
+    "sqms.surveys",
+    "sqms.feedback",
+    "sqms.kpi",
 ]
 
 MIDDLEWARE = [

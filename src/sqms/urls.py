@@ -14,6 +14,9 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("core/", include("sqms.core.urls")),
     path("org/", include("sqms.org.urls")),
+    path("", include("sqms.surveys.urls")),
+    path("", include("sqms.feedback.urls")),
+    path("", include("sqms.kpi.urls")),
     path("admin/", admin.site.urls),
 ]
 

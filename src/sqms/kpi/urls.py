@@ -1,0 +1,3 @@
+app_name = "kpi"
+
+urlpatterns: list = []
