@@ -9,11 +9,13 @@ generates); PolicyChanged and Reopened are covered by the hand-checked tests ins
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from sqms.sla.calendar import BusinessCalendar
 from sqms.sla.clock import (
+    ClockPolicy,
     Created,
     Event,
     ExtensionApproved,
@@ -23,6 +25,7 @@ from sqms.sla.clock import (
     TargetSpec,
     Unit,
 )
+from sqms.sla.presets import PRIORITY_BUSINESS_HOURS
 
 MIN = 60
 
@@ -101,11 +104,20 @@ def _budget_minutes(cal: BusinessCalendar, spec: TargetSpec, amount: float, star
 def oracle_ticket(
     cal: BusinessCalendar, events: Sequence[Event], now: datetime
 ) -> dict[str, tuple[State, int | None]]:
-    """(state, due epoch seconds) per target by stepping every minute from its start to ``now``."""
+    """(state, due epoch seconds) per target by stepping every minute from its start.
+
+    Each target is walked minute by minute from its start until it is fulfilled, breached or
+    ``now`` is reached; events are applied at their minute.  Same conventions as the engine:
+    a breach happens when a counting target's time runs out before a later instant.
+    """
     evs = sorted(events, key=lambda e: e.at)
     created = next(e for e in evs if isinstance(e, Created))
     policy = created.policy
     now_ts = _ts(now)
+    by_time: dict[int, list[Event]] = {}
+    for e in evs:
+        if _ts(e.at) <= now_ts and e is not created:
+            by_time.setdefault(_ts(e.at), []).append(e)
     out: dict[str, tuple[State, int | None]] = {}
     for spec in policy.targets:
         start: int | None = None
@@ -122,60 +134,102 @@ def oracle_ticket(
         natural = spec.unit is Unit.NATURAL_DAYS
         amount = spec.amount
         budget = _budget_minutes(cal, spec, amount, start)
-        by_time: dict[int, list[Event]] = {}
-        for e in evs:
-            if _ts(e.at) <= now_ts:
-                by_time.setdefault(_ts(e.at), []).append(e)
         paused = created.status in policy.pause_statuses and spec.pausable
-        for e in evs:  # status at start (for milestone-started targets)
-            if isinstance(e, StatusChanged) and _ts(e.at) <= start:
+        for e in evs:  # status in force when the target starts
+            if isinstance(e, StatusChanged) and _ts(e.at) < start:
                 paused = e.status in policy.pause_statuses and spec.pausable
         used = 0
         due: int | None = start if budget == 0 else None
-        breached: int | None = None
         state: State | None = None
         t = start
         while True:
-            for e in (
-                by_time.get(t, [])
-                if t > start
-                else [e for e in by_time.get(t, []) if isinstance(e, Milestone)]
-            ):
-                if due is not None and t > due and breached is None and not paused:
-                    breached = due
+            if due is not None and not paused and t > due:
+                state = State.BREACHED
+                break
+            for e in by_time.get(t, []):
                 if isinstance(e, StatusChanged):
                     new = e.status in policy.pause_statuses and spec.pausable
-                    if paused and not new and used >= budget and breached is None:
+                    if paused and not new and used >= budget:
                         due = t  # resumed with nothing left: due at the resume instant
                     paused = new
-                elif isinstance(e, ExtensionApproved) and e.target == spec.name and breached is None:
+                elif isinstance(e, ExtensionApproved) and e.target == spec.name:
                     amount = amount + e.amount
                     if spec.max_amount is not None:
                         amount = min(amount, max(spec.max_amount, spec.amount))
                     budget = _budget_minutes(cal, spec, amount, start)
                     if used < budget:
                         due = None
-                elif isinstance(e, Milestone) and e.name == spec.stops_on and state is None:
-                    state = State.BREACHED if breached is not None else State.MET
-            if state is not None:
-                break
-            if t >= now_ts:
-                if due is not None and t > due and breached is None and not paused:
-                    breached = due
-                state = (
-                    State.BREACHED if breached is not None else (State.PAUSED if paused else State.RUNNING)
-                )
+                elif isinstance(e, Milestone) and e.name == spec.stops_on and t > start:
+                    state = State.MET
+                    break
+            if state is not None or t >= now_ts:
                 break
             if not paused and (natural or is_working_minute(cal, t)):
                 used += 1
                 if used == budget:
                     due = t + MIN
             t += MIN
-        if due is None:  # still running or paused: project the due time from now
+        if state is None:
+            state = State.PAUSED if paused else State.RUNNING
+        if due is None or state is State.PAUSED:  # project the due time from where we stopped
             left = budget - used
-            if natural:
-                due = t + left * MIN
-            else:
-                due = _ts(oracle_add_minutes(cal, datetime.fromtimestamp(t, UTC), left))
+            due = (
+                t + left * MIN
+                if natural
+                else _ts(oracle_add_minutes(cal, datetime.fromtimestamp(t, UTC), left))
+            )
         out[spec.name] = (state, due)
     return out
+
+
+# ---------------------------------------------------------------------- realistic tickets
+WAITING = "waiting_customer"
+
+
+def make_policies() -> list[ClockPolicy]:
+    """Three-target policies: business-hour priorities plus a working-days variant."""
+    policies = list(PRIORITY_BUSINESS_HOURS.values())
+    policies.append(
+        ClockPolicy(
+            (
+                TargetSpec("first_response", Unit.BUSINESS_HOURS, 4),
+                TargetSpec("resolution", Unit.WORKING_DAYS, 5),
+                TargetSpec("confirmation", Unit.NATURAL_DAYS, 3, pausable=False),
+            ),
+            frozenset({WAITING}),
+        )
+    )
+    return policies
+
+
+def make_ticket(rng: random.Random, created: datetime, policy: ClockPolicy, now: datetime) -> list[Event]:
+    """A realistic, minute-aligned event log: accept, respond, ~30 % pauses, some extensions,
+    resolve, sometimes confirm.  Times are random offsets, so some targets are breached."""
+    m = timedelta(minutes=1)
+    t = created.replace(second=0, microsecond=0)
+    events: list[Event] = [Created(t, policy)]
+    resolution = next(s for s in policy.targets if s.name == "resolution")
+    t += m * rng.randint(1, 240)
+    events.append(StatusChanged(t, "accepted"))
+    t += m * rng.randint(0, 600)
+    events.append(Milestone(t, "responded"))
+    events.append(StatusChanged(t, "in_progress"))
+    if rng.random() < 0.3:
+        for _ in range(rng.choice((1, 1, 2))):
+            t += m * rng.randint(10, 1500)
+            events.append(StatusChanged(t, WAITING))
+            t += m * rng.randint(10, 4000)
+            events.append(StatusChanged(t, "in_progress"))
+    if rng.random() < 0.1:
+        t += m * rng.randint(10, 600)
+        amount = 1 if resolution.unit is not Unit.BUSINESS_HOURS else rng.choice((2, 4, 8))
+        events.append(ExtensionApproved(t, "resolution", amount))
+    if rng.random() < 0.85:
+        t += m * rng.randint(30, 5000)
+        events.append(StatusChanged(t, "resolved"))
+        events.append(Milestone(t, "resolved"))
+        if rng.random() < 0.6:
+            t += m * rng.randint(10, 5000)
+            events.append(Milestone(t, "confirmed"))
+            events.append(StatusChanged(t, "closed"))
+    return [e for e in events if e.at <= now]
