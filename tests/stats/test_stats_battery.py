@@ -35,7 +35,7 @@ def test_battery_keys_and_values(missing_frac: float) -> None:
     msa, total = calculate_kmo(complete.to_numpy())
     assert out["kmo"] == pytest.approx(total, abs=TOL)
     assert list(out["msa"].values()) == pytest.approx(list(msa), abs=TOL)
-    chi2, p = calculate_bartlett_sphericity(complete.to_numpy())
+    chi2, _ = calculate_bartlett_sphericity(complete.to_numpy())
     assert out["bartlett"]["chi2"] == pytest.approx(chi2, abs=TOL)
     for d, items in dims.items():
         assert out["dimensions"][d]["alpha"] == pytest.approx(pg.cronbach_alpha(complete[items])[0], abs=TOL)

@@ -72,7 +72,7 @@ def test_bad_policy_and_constant_item() -> None:
     with pytest.raises(StatsError, match="listwise"):
         moments(np.ones((3, 2)), missing="everything")
     m = moments(pd.DataFrame({"a": [1.0, 2, 3], "b": [4.0, 4, 4]}))
-    with pytest.raises(StatsError, match="constant item.*b"):
+    with pytest.raises(StatsError, match=r"constant item.*b"):
         _ = m.corr
 
 

@@ -130,7 +130,7 @@ def test_edge_cases() -> None:
         cronbach_alpha(df[["q1"]])
     const = df.copy()
     const["q2"] = 3.0
-    with pytest.raises(StatsError, match="constant item.*q2"):
+    with pytest.raises(StatsError, match=r"constant item.*q2"):
         cronbach_alpha(const)
     empty = df.copy()
     empty["q3"] = np.nan

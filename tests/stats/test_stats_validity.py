@@ -179,7 +179,7 @@ def test_ave_cr_fornell_larcker_htmt_by_hand(data) -> None:  # type: ignore[no-u
     complete = df.dropna()
     fa = efa(df, n_factors=len(dims))
     names = list(df.columns)
-    for i, (d, items) in enumerate(dims.items()):
+    for i, items in enumerate(dims.values()):
         idx = [names.index(x) for x in items]
         block = fa.loadings[idx]
         f = int(np.argmax((block**2).sum(axis=0)))
