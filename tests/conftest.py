@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-PASSWORD = "Test@2026pw"
+from sqms_testing import PASSWORD, fresh
 
 
 @dataclass
@@ -75,11 +75,6 @@ def org(db: Any) -> Org:
     )
 
 
-def fresh(user: Any) -> Any:
-    """Re-read a user so permission and scope caches are empty."""
-    return get_user_model().objects.get(pk=user.pk)
-
-
 @pytest.fixture
 def client_for(db: Any) -> Any:
     def make(user: Any) -> Client:
@@ -107,3 +102,6 @@ def artifacts_dir() -> str:
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts", "screenshots")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+__all__ = ["PASSWORD", "fresh"]

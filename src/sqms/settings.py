@@ -89,7 +89,7 @@ WSGI_APPLICATION = "sqms.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],  # overrides of unfold templates (unfold is installed first)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -134,13 +134,14 @@ LOGIN_REDIRECT_URL = "admin:index"
 # i18n: Chinese first, English complete.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [PROJECT_DIR / "locale", BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # platform + unfold strings; each app also ships its own
 TIME_ZONE = env("SQMS_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("SQMS_MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {

@@ -51,9 +51,6 @@ def phone_page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def login(page: Any, live_server: Any, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/**")
+from sqms_testing import login  # noqa: E402  (re-exported for browser tests)
+
+__all__ = ["login"]

@@ -1,7 +1,6 @@
 """Platform endpoints: the current user, notifications, comments, the audit trail, API tokens,
 imports and exports."""
 
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Any

@@ -1,6 +1,5 @@
 """Organisation endpoints: /org-units, /staff, /customers, /processes, /responsibility-matrix."""
 
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Any

@@ -78,7 +78,7 @@ def seed(size: str, write: Callable[[str], None]) -> None:
     for team in teams:
         for _i in range(5):
             n += 1
-            users.append(User(username=f"s{n:04d}", first_name=name(rng), password=pw, email=f"s{n:04d}@example.com"))
+            users.append(User(username=f"s{n:04d}", first_name=name(rng), password=pw, is_staff=True, email=f"s{n:04d}@example.com"))
     User.objects.bulk_create(users)
     users = list(User.objects.filter(username__startswith="s0").order_by("username"))
     for i, user in enumerate(users):
@@ -93,7 +93,8 @@ def seed(size: str, write: Callable[[str], None]) -> None:
     Group.objects.get(name=f"sqms:{Role.FRONTLINE}").user_set.add(*users)
 
     def login(username: str, full: str, role: str, unit_: OrgUnit | None, staff_unit: OrgUnit, position: str) -> None:
-        user = User.objects.create_user(username, f"{username}@example.com", DEMO_PASSWORD, first_name=full)
+        user = User.objects.create_user(username, f"{username}@example.com", DEMO_PASSWORD, first_name=full,
+                                        is_staff=True)
         Staff.objects.create(user=user, org_unit=staff_unit, name=full, employee_no=f"D-{username}", position=position,
                              phone=phone(rng), created_by=admin)
         assign_role(actor=admin, user=user, role=role, org_unit=unit_)

@@ -95,7 +95,7 @@ def create_staff(
     require_in_scope(actor, org_unit)
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(fields={"username": [_("This user name is taken.")]})
-    user = User(username=username, email=email, first_name=name)
+    user = User(username=username, email=email, first_name=name, is_staff=True)  # may use the back office
     if password:
         user.set_password(password)
     else:
@@ -104,7 +104,7 @@ def create_staff(
     staff = create_record(Staff, actor=actor, data={
         "user": user, "name": name, "employee_no": employee_no, "org_unit": org_unit, "position": position,
         "phone": phone})
-    for role in roles or [Role.FRONTLINE]:
+    for role in [Role.FRONTLINE] if roles is None else roles:
         assign_role(actor=actor, user=user, role=role, org_unit=org_unit)
     return staff
 
