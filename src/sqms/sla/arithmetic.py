@@ -24,7 +24,7 @@ stored and shown to the second, and integer seconds keep the arithmetic exact.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqms.sla.calendar import BusinessCalendar
 
@@ -101,8 +101,8 @@ def working_days_ts(cal: BusinessCalendar, ts: int, n: int) -> int:
     """Integer form of :func:`add_working_days` (used by the clock's hot path)."""
     if n <= 0:
         return ts
-    day = datetime.fromtimestamp(ts, cal.zone).toordinal()
-    return cal.timeline.working_day_end(day, n)
+    tl = cal.timeline
+    return tl.working_day_end(tl.local_ordinal(ts), n)
 
 
 def add_natural_days(
@@ -118,9 +118,8 @@ def natural_days_end_ts(cal: BusinessCalendar, ts: int, n: int, *, extend_past_h
     """Integer form of :func:`add_natural_days`."""
     if n <= 0:
         return ts
-    zone = cal.zone
-    last = datetime.fromtimestamp(ts, zone).toordinal() + n
+    tl = cal.timeline
+    last = tl.local_ordinal(ts) + n
     if extend_past_holidays:
-        last = cal.timeline.next_working_day(last)
-    after = date.fromordinal(last + 1)
-    return int(datetime(after.year, after.month, after.day, tzinfo=zone).timestamp())
+        last = tl.next_working_day(last)
+    return tl.midnight(last + 1)

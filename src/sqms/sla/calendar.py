@@ -213,14 +213,18 @@ class Timeline:
     forwards) must not change any value a caller may already hold.
     """
 
-    __slots__ = ("_cal", "_lock", "anchor", "days", "iv", "years")
+    __slots__ = ("_cal", "_lock", "anchor", "days", "hi", "iv", "lo", "mid", "years")
 
     #: How far a search may run past the end of the built range before we give up.
     MAX_YEARS: Final = 400
 
     iv: tuple[list[int], list[int], list[int]]
     days: tuple[list[int], list[int]]
+    #: (ordinal of the first local date, UTC epoch seconds of each local midnight from then on)
+    mid: tuple[int, list[int]]
     years: tuple[int, int, int, int, list[int]]
+    lo: int
+    hi: int
 
     def __init__(self, cal: BusinessCalendar, lo_year: int, hi_year: int) -> None:
         self._cal = cal
@@ -241,10 +245,12 @@ class Timeline:
         ends: list[int] = []
         day_ord: list[int] = []
         day_end: list[int] = []
+        midnights: list[int] = []
         one_day = timedelta(days=1)
         day = date(lo_year, 1, 1)
         stop = date(hi_year, 1, 1)
         while day < stop:
+            midnights.append(_local_ts(day, 0, zone))
             last_end = None
             for start_min, end_min in cal.windows_for(day):
                 s = _local_ts(day, start_min, zone)
@@ -271,19 +277,15 @@ class Timeline:
         # Shift so that cum(anchor) == 0, keeping every previously returned value valid.
         shift = _raw_cum(starts, ends, cum_end, self.anchor)
         year_start = [int(datetime(y, 1, 1, tzinfo=zone).timestamp()) for y in range(lo_year, hi_year + 1)]
+        midnights.append(year_start[-1])
+        # Publication order matters for lock-free readers: arrays first, bounds last, so a
+        # reader that sees the new bounds also sees arrays that cover them.
         self.iv = (starts, ends, [c - shift for c in cum_end])
         self.days = (day_ord, day_end)
+        self.mid = (date(lo_year, 1, 1).toordinal(), midnights)
         self.years = (year_start[0], year_start[-1], lo_year, hi_year, year_start)
-
-    @property
-    def lo(self) -> int:
-        """First instant (UTC epoch seconds) of the built range."""
-        return self.years[0]
-
-    @property
-    def hi(self) -> int:
-        """End (exclusive) of the built range."""
-        return self.years[1]
+        self.lo = year_start[0]
+        self.hi = year_start[-1]
 
     def ensure(self, ts: int) -> None:
         """Grow the built range so that it contains ``ts`` (plus some margin)."""
@@ -314,8 +316,7 @@ class Timeline:
     # -------------------------------------------------------------- queries (integers)
     def cum_at(self, ts: int) -> int:
         """Business seconds from the anchor to ``ts`` (negative before the anchor)."""
-        years = self.years
-        if not years[0] <= ts < years[1]:
+        if not self.lo <= ts < self.hi:
             self.ensure(ts)
         starts, ends, cum_end = self.iv
         i = bisect_right(starts, ts) - 1
@@ -373,10 +374,29 @@ class Timeline:
 
     def local_year(self, ts: int) -> int:
         """The calendar-local year of ``ts``."""
-        if not self.years[0] <= ts < self.years[1]:
+        if not self.lo <= ts < self.hi:
             self.ensure(ts)
         years = self.years
         return years[2] + bisect_right(years[4], ts) - 1
+
+    def local_ordinal(self, ts: int) -> int:
+        """The calendar-local date of ``ts`` as a proleptic ordinal (one bisect, no zoneinfo)."""
+        if not self.lo <= ts < self.hi:
+            self.ensure(ts)
+        ord0, midnights = self.mid
+        return ord0 + bisect_right(midnights, ts) - 1
+
+    def midnight(self, day_ordinal: int) -> int:
+        """UTC epoch seconds of local 00:00 of a local date (ordinal)."""
+        while True:
+            ord0, midnights = self.mid
+            k = day_ordinal - ord0
+            if 0 <= k < len(midnights):
+                return midnights[k]
+            if k < 0:
+                self._grow_backward()
+            else:
+                self._grow_forward()
 
 
 def _raw_cum(starts: list[int], ends: list[int], cum_end: list[int], ts: int) -> int:

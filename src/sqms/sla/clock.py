@@ -51,11 +51,12 @@ Event semantics (the conventions the app relies on)
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 from sqms.sla.arithmetic import from_ts, natural_days_end_ts, to_ts, working_days_ts
 from sqms.sla.calendar import BusinessCalendar, Timeline
@@ -218,8 +219,7 @@ type Event = Created | StatusChanged | Milestone | Reopened | ExtensionApproved 
 
 
 # ---------------------------------------------------------------------- results
-@dataclass(frozen=True, slots=True)
-class TargetStatus:
+class TargetStatus(NamedTuple):
     """One target at ``now``.  Times are UTC epoch seconds with datetime properties.
 
     ``elapsed``, ``remaining``, ``paused`` and ``budget`` are seconds on the target's metric:
@@ -270,15 +270,14 @@ class TargetStatus:
         return self.elapsed / self.budget
 
 
-@dataclass(frozen=True, slots=True)
-class TicketClock:
+class TicketClock(NamedTuple):
     """All targets of one ticket at ``now``, plus calendar-coverage warnings."""
 
     targets: Mapping[str, TargetStatus]
     status: str
     paused: bool
     #: Local years touched by the ticket whose holidays the calendar does not know (warn!).
-    uncovered_years: tuple[int, ...] = field(default=())
+    uncovered_years: tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------------- engine
@@ -385,7 +384,13 @@ class _Pass:
         return ts + rem if t.nat else self.tl.ts_at_cum(mb + rem)
 
     def check_breach(self, t: _T, ts: int, mb: int) -> None:
-        """Mark a counting target breached if its due instant passed before ``ts``."""
+        """Mark a counting target breached if its due instant passed before ``ts``.
+
+        Called only right before something changes the target (pause, fulfilment, extension,
+        policy change, reopen) and at ``now``: its due instant cannot move in between, so a
+        breach found late still reports the same ``breached_at`` — and the commonest events
+        (plain status changes) cost nothing.
+        """
         m = ts if t.nat else mb
         if t.consumed + (m - t.last_m) >= t.budget:
             due = self.due(t, ts, mb)
@@ -439,6 +444,8 @@ class _Pass:
                 continue
             m = ts if t.nat else mb
             if paused and t.counting:
+                if t.breached is None:
+                    self.check_breach(t, ts, mb)
                 t.consumed += m - t.last_m
                 t.counting = False
                 t.pause_m = m
@@ -491,6 +498,8 @@ class _Pass:
 
     def change_policy(self, policy: ClockPolicy, ts: int, mb: int) -> None:
         for t in self.targets.values():
+            if t.counting and t.breached is None:
+                self.check_breach(t, ts, mb)
             self.settle(t, ts, mb)
         # A metric switch (e.g. hours -> natural days) needs used time re-expressed; the start
         # instant and the pauses are what is kept, so recompute from the snapshot of the start.
@@ -512,12 +521,15 @@ class _Pass:
         for t in self.targets.values():
             spec = t.spec
             if spec.stops_on == name and t.started and t.fulfilled is None:
+                if t.counting and t.breached is None:
+                    self.check_breach(t, ts, mb)
                 if t.breached is None:
                     t.due_fixed = self.due(t, ts, mb)
-                self.settle(t, ts, mb)
-                if not t.counting:  # fulfilled while paused: close the pause
+                if t.counting:
+                    self.settle(t, ts, mb)
+                else:  # fulfilled while paused: close the pause
                     t.paused += (ts if t.nat else mb) - t.pause_m
-                    t.counting = False
+                t.counting = False
                 t.fulfilled = ts
         for t in self.targets.values():
             if t.spec.starts_on == name and not t.started:
@@ -525,6 +537,8 @@ class _Pass:
 
     def reopen(self, ts: int, mb: int) -> None:
         for t in self.targets.values():
+            if t.counting and t.breached is None:
+                self.check_breach(t, ts, mb)
             mode = t.spec.on_reopen
             if mode is OnReopen.RESTART:
                 if t.started:
@@ -544,6 +558,8 @@ class _Pass:
         t = self.targets.get(name)
         if t is None:
             return
+        if t.counting and t.breached is None:
+            self.check_breach(t, ts, mb)
         if t.fulfilled is not None or t.breached is not None:
             t.ignored += 1
             return
@@ -611,25 +627,55 @@ def compute_ticket(cal: BusinessCalendar, events: Sequence[Event], now: datetime
 
     ``events`` must contain a :class:`Created`; order does not matter (they are sorted by time,
     ties keep the given order).  ``now`` is an aware datetime; events after it are ignored.
+
+    This is the hot path of the sweep and the benchmark, hence the inlined business-time lookup
+    and type dispatch; the rarer events go through the :class:`_Pass` methods.
     """
     now_ts = to_ts(now)
-    stamps = [to_ts(e.at) for e in events]
-    order: Iterable[int] = range(len(events))
-    if any(stamps[i] > stamps[i + 1] for i in range(len(stamps) - 1)):
-        order = sorted(order, key=stamps.__getitem__)
+    stamps: list[int] = []
+    ordered = True
+    prev = -(2**62)
+    for ev in events:
+        at = ev.at
+        if at.tzinfo is None:
+            raise ValueError(f"naive datetime {at!r}: SLA arithmetic needs aware datetimes")
+        x = at.timestamp()
+        ts = int(x)
+        if ts > x:  # floor, for instants before 1970
+            ts -= 1
+        if ts < prev:
+            ordered = False
+        prev = ts
+        stamps.append(ts)
+    if not stamps:
+        raise ValueError("the event log has no Created event")
+    order: Sequence[int] = (
+        range(len(stamps)) if ordered else sorted(range(len(stamps)), key=stamps.__getitem__)
+    )
     run = _Pass(cal)
     tl = run.tl
+    tl.ensure(stamps[order[0]])
+    tl.ensure(now_ts)
+    starts, ends, cum_end = tl.iv  # covers every event up to now: one bisect per event below
     created_ts: int | None = None
     for i in order:
         ev = events[i]
         ts = stamps[i]
         if ts > now_ts:
             break
+        if type(ev) is StatusChanged and created_ts is not None:
+            # The commonest event: only a change into or out of a pause status does any work.
+            status = ev.status
+            run.status = status
+            if (status in run.pause_set) is run.paused:
+                continue
+        elif created_ts is None and type(ev) is not Created:
+            continue  # deferred: replayed at creation below
+        k = bisect_right(starts, ts) - 1
+        mb = cum_end[k] - max(ends[k] - ts, 0) if k >= 0 else cum_end[0] - (ends[0] - starts[0])
         if created_ts is None:
-            if not isinstance(ev, Created):
-                continue  # deferred: replayed at creation below
+            assert isinstance(ev, Created)
             created_ts = ts
-            mb = tl.cum_at(ts)
             run.status = ev.status
             run.pause_set = ev.policy.pause_statuses
             run.set_pause(ev.status in run.pause_set, ts, mb)
@@ -640,30 +686,35 @@ def compute_ticket(cal: BusinessCalendar, events: Sequence[Event], now: datetime
                 if j == i:
                     break
                 _apply(run, events[j], ts, mb)
-            continue
-        mb = tl.cum_at(ts)
-        for t in run.targets.values():
-            if t.counting and t.breached is None and t.fulfilled is None:
-                run.check_breach(t, ts, mb)
-        _apply(run, ev, ts, mb)
+        elif type(ev) is StatusChanged:
+            run.set_pause(not run.paused, ts, mb)
+        else:
+            _apply(run, ev, ts, mb)
     if created_ts is None:
-        if not any(isinstance(e, Created) for e in events):
+        if not any(type(e) is Created for e in events):
             raise ValueError("the event log has no Created event")
         return TicketClock({}, "", False, ())  # created after now: nothing runs yet
-    return run.result(now_ts, tl.cum_at(now_ts), created_ts)
+    k = bisect_right(starts, now_ts) - 1
+    mb = cum_end[k] - max(ends[k] - now_ts, 0) if k >= 0 else cum_end[0] - (ends[0] - starts[0])
+    return run.result(now_ts, mb, created_ts)
 
 
 def _apply(run: _Pass, ev: Event, ts: int, mb: int) -> None:
-    if isinstance(ev, StatusChanged):
+    kind = type(ev)
+    if kind is StatusChanged:
+        assert isinstance(ev, StatusChanged)
         run.status = ev.status
         run.set_pause(ev.status in run.pause_set, ts, mb)
-    elif isinstance(ev, Milestone):
+    elif kind is Milestone:
+        assert isinstance(ev, Milestone)
         run.milestone(ev.name, ts, mb)
-    elif isinstance(ev, ExtensionApproved):
+    elif kind is ExtensionApproved:
+        assert isinstance(ev, ExtensionApproved)
         run.extend(ev.target, ev.amount, ts, mb)
-    elif isinstance(ev, PolicyChanged):
+    elif kind is PolicyChanged:
+        assert isinstance(ev, PolicyChanged)
         run.change_policy(ev.policy, ts, mb)
-    elif isinstance(ev, Reopened):
+    elif kind is Reopened:
         run.reopen(ts, mb)
     # A second Created is ignored: a ticket is created once.
 
