@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.core.models import BusinessRecord
 
@@ -108,7 +109,7 @@ class RoleAssignment(models.Model):
 
 class CustomerKind(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
-    ORGANISATION = "organisation", _("Organisation")
+    ORGANISATION = "organisation", pgettext_lazy("customer type", "Organisation")
 
 
 class Customer(BusinessRecord):
