@@ -109,4 +109,8 @@ def ensure_presets() -> None:
 
 
 def ensure_presets_signal(sender: Any, **kwargs: Any) -> None:
+    """After migrate: presets, and the roles again (org syncs them before this app's permissions exist)."""
+    from sqms.org.roles import sync_roles
+
     ensure_presets()
+    sync_roles()

@@ -1,0 +1,1031 @@
+"""Writes of the feedback app: tickets and their state machine, the SLA clock and sweep, the 好差评 loop
+(ratings → rectification → appeal) and notifications. Every function is keyword-only, atomic,
+permission-checked, scoped and audited; every ticket change adds a timeline event."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sqms import sla
+from sqms.core import audit
+from sqms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from sqms.core.models import AuditAction
+from sqms.core.services import clean_or_raise, notify, require_in_scope, require_perm
+from sqms.feedback import domain
+from sqms.feedback.calendars import clock_policy, engine_for, events_for
+from sqms.feedback.models import (
+    OPEN_STATUSES,
+    Appeal,
+    AppealStatus,
+    Escalation,
+    EventKind,
+    KeywordRule,
+    PolicyUse,
+    Rating,
+    Rectification,
+    RectStatus,
+    SlaPolicy,
+    Status,
+    Ticket,
+    TicketEvent,
+    Verdict,
+    choice_label,
+)
+from sqms.org.models import OrgUnit, Role, RoleAssignment
+
+log = logging.getLogger(__name__)
+
+REPEAT_DAYS = 30
+DEFAULT_RATING_DAYS = 7
+CHANGE = "feedback.change_ticket"
+
+
+def admin_url(ticket: Ticket) -> str:
+    return f"/admin/feedback/ticket/{ticket.pk}/change/"
+
+
+# --- classification and policies ---------------------------------------------------------------------
+
+
+def suggest_classification(text: str) -> tuple[int | None, str]:
+    """(category id, priority) suggested by the active keyword rules; the handler confirms."""
+    rules = [
+        domain.Rule(tuple(r.words()), r.category_id, r.priority)
+        for r in KeywordRule.objects.filter(active=True)
+    ]
+    return domain.suggest(text, rules)
+
+
+def match_policy(ticket: Any, use: str = PolicyUse.TICKET) -> SlaPolicy | None:
+    """The first active policy (by order) whose every set condition matches the ticket."""
+    from sqms.feedback.presets import ensure_presets
+
+    policies = list(SlaPolicy.objects.filter(use=use, active=True).select_related("org_unit", "calendar"))
+    if not policies:
+        ensure_presets()
+        policies = list(SlaPolicy.objects.filter(use=use, active=True).select_related("org_unit", "calendar"))
+    unit_path = ticket.org_unit.path if getattr(ticket, "org_unit_id", None) else ""
+    customer_kind = ticket.customer.kind if getattr(ticket, "customer_id", None) else ""
+    for p in policies:
+        if p.category_id and p.category_id != getattr(ticket, "category_id", None):
+            continue
+        if p.priority and p.priority != getattr(ticket, "priority", ""):
+            continue
+        if p.channel and p.channel != getattr(ticket, "channel", ""):
+            continue
+        if p.customer_kind and p.customer_kind != customer_kind:
+            continue
+        if p.org_unit_id and not unit_path.startswith(p.org_unit.path):
+            continue
+        return p
+    return None
+
+
+# --- the SLA clock ----------------------------------------------------------------------------------------
+
+_policy_cache: dict[int, SlaPolicy] = {}
+
+
+def _policy(pk: int | None) -> SlaPolicy | None:
+    if pk is None:
+        return None
+    p = SlaPolicy.objects.select_related("calendar").filter(pk=pk).first()
+    return p
+
+
+def ticket_clock(ticket: Ticket, now: datetime | None = None, rows: list[TicketEvent] | None = None) -> Any:
+    """The SLA clock of a ticket at ``now`` (a :class:`sqms.sla.TicketClock`), or None without a policy."""
+    policy = ticket.sla_policy if ticket.sla_policy_id else None
+    if policy is None:
+        return None
+    now = now or timezone.now()
+    cache: dict[tuple[str, Any], Any] = {}
+
+    def policy_for(priority: str, policy_id: int | None) -> sla.ClockPolicy:
+        key = (priority, policy_id)
+        if key not in cache:
+            p = policy if policy_id in (None, policy.pk) else (_policy(policy_id) or policy)
+            cache[key] = clock_policy(p, priority or ticket.priority)
+        return cache[key]
+
+    if rows is None:
+        rows = list(ticket.events.all())
+    events = events_for(ticket, rows, policy_for)
+    if not any(isinstance(e, sla.Created) for e in events):
+        events.insert(0, sla.Created(ticket.received_at, policy_for(ticket.priority, policy.pk)))
+    return sla.compute_ticket(engine_for(policy.calendar), events, now)
+
+
+def recompute_sla(ticket: Ticket, now: datetime | None = None) -> Any:
+    """Recompute the clock and store the cached due times and the breach flag on the ticket."""
+    clock = ticket_clock(ticket, now)
+    if clock is None:
+        return None
+    fr = clock.targets.get("first_response")
+    rs = clock.targets.get("resolution")
+    changes = {
+        "first_response_due": fr.due_at if fr else None,
+        "resolution_due": rs.due_at if rs else None,
+        "breached": any(t.state == sla.State.BREACHED for t in clock.targets.values()),
+    }
+    if any(getattr(ticket, k) != v for k, v in changes.items()):
+        Ticket.objects.filter(pk=ticket.pk).update(**changes)
+        for k, v in changes.items():
+            setattr(ticket, k, v)
+    return clock
+
+
+# --- tickets ----------------------------------------------------------------------------------------------
+
+
+def _new_number(now: datetime) -> str:
+    local = timezone.localtime(now)
+    for _i in range(20):
+        number = f"FB{local:%y%m%d}{secrets.randbelow(10**6):06d}"
+        if not Ticket.objects.filter(number=number).exists():
+            return number
+    raise Conflict(_("Could not allocate a ticket number; try again."))
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    actor: Any = None,
+    *,
+    body: str = "",
+    public: bool = False,
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        body=body,
+        public=public,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        at=at or timezone.now(),
+    )
+
+
+def _find_repeat(ticket: Ticket, days: int = REPEAT_DAYS) -> Ticket | None:
+    if not ticket.customer_id and not ticket.contact_phone:
+        return None
+    if not ticket.category_id:
+        return None
+    qs = Ticket.objects.filter(
+        category_id=ticket.category_id,
+        received_at__gte=ticket.received_at - timedelta(days=days),
+        received_at__lte=ticket.received_at,
+        merged_into__isnull=True,
+    )
+    qs = (
+        qs.filter(customer_id=ticket.customer_id)
+        if ticket.customer_id
+        else qs.filter(contact_phone=ticket.contact_phone)
+    )
+    if ticket.pk:
+        qs = qs.exclude(pk=ticket.pk)
+    return qs.order_by("-received_at").first()
+
+
+@transaction.atomic
+def create_ticket(
+    *, actor: Any, data: dict[str, Any], idempotency_key: str | None = None, public: bool = False
+) -> tuple[Ticket, bool]:
+    """Create a ticket; returns (ticket, created). The same ``idempotency_key`` returns the first ticket."""
+    if not public:
+        require_perm(actor, "feedback.add_ticket")
+    if idempotency_key:
+        existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if not public and existing.created_by_id not in (None, getattr(actor, "pk", None)):
+                raise Conflict(_("This Idempotency-Key was already used by someone else."))
+            return existing, False
+    data = dict(data)
+    text = f"{data.get('title', '')} {data.get('description', '')}"
+    cat_id, priority = suggest_classification(text)
+    if not data.get("category") and not data.get("category_id") and cat_id:
+        data["category_id"] = cat_id
+    if not data.get("priority"):
+        data["priority"] = priority or "P3"
+    now = timezone.now()
+    ticket = Ticket(**data)
+    ticket.number = _new_number(now)
+    ticket.verification_code = f"{secrets.randbelow(10**6):06d}"
+    ticket.idempotency_key = idempotency_key or None
+    if not ticket.received_at:
+        ticket.received_at = now
+    if getattr(actor, "pk", None):
+        ticket.created_by = actor
+        ticket.updated_by = actor
+    clean_or_raise(ticket, exclude=["number", "verification_code"])
+    if not public:
+        require_in_scope(actor, ticket)
+    ticket.sla_policy = match_policy(ticket)
+    ticket.repeat_of = _find_repeat(ticket)
+    ticket.save()
+    _event(
+        ticket,
+        EventKind.CREATED,
+        actor,
+        to_status=ticket.status,
+        at=ticket.received_at,
+        data={
+            "priority": ticket.priority,
+            "policy": ticket.sla_policy_id,
+            "suggested_category": cat_id,
+            "suggested_priority": priority,
+        },
+    )
+    recompute_sla(ticket)
+    audit.record(
+        actor=actor or "public", action=AuditAction.CREATE, instance=ticket, after=audit.snapshot(ticket)
+    )
+    if ticket.kind == "complaint":
+        managers = unit_managers(ticket.org_unit)
+        notify(
+            managers,
+            title=_("New complaint %(n)s: %(t)s") % {"n": ticket.number, "t": ticket.title},
+            url=admin_url(ticket),
+            kind="feedback",
+        )
+        from sqms.feedback.bots import dispatch
+
+        dispatch(
+            ticket.org_unit,
+            "new_complaint",
+            _("New complaint %(n)s") % {"n": ticket.number},
+            f"{ticket.org_unit.name}: {ticket.title}",
+        )
+    return ticket, True
+
+
+def _lock(ticket: Ticket, actor: Any, version: int | None, perm: str = CHANGE) -> Ticket:
+    require_in_scope(actor, ticket)
+    require_perm(actor, perm)
+    locked = (
+        Ticket.objects.select_for_update()
+        .select_related("org_unit", "sla_policy__calendar")
+        .get(pk=ticket.pk)
+    )
+    if version is not None and int(version) != locked.version:
+        raise Conflict(
+            _(
+                "Ticket %(n)s was changed by someone else while you were working on it (now version "
+                "%(v)s, you had %(yours)s). Reload the page to see the change, then try again."
+            )
+            % {"n": locked.number, "v": locked.version, "yours": version}
+        )
+    return locked
+
+
+def _save(
+    ticket: Ticket, actor: Any, before: dict[str, Any], verb: str, extra: dict[str, Any] | None = None
+) -> None:
+    ticket.version += 1
+    if getattr(actor, "pk", None):
+        ticket.updated_by = actor
+    ticket.save()
+    audit.record(
+        actor=actor or "public",
+        action=AuditAction.UPDATE,
+        instance=ticket,
+        before=before,
+        after=audit.snapshot(ticket),
+        verb=verb,
+        extra=extra,
+    )
+
+
+def illegal(ticket: Ticket, action: str) -> ValidationFailed:
+    allowed = ", ".join(str(ACTION_LABELS.get(a, a)) for a in domain.allowed_actions(ticket.status)) or "-"
+    return ValidationFailed(
+        _("“%(action)s” is not possible for ticket %(n)s in status “%(status)s”. Possible now: %(allowed)s.")
+        % {
+            "action": ACTION_LABELS.get(action, action),
+            "n": ticket.number,
+            "status": choice_label(Status, ticket.status),
+            "allowed": allowed,
+        },
+        fields={"action": [_("Not allowed in the current status.")]},
+        code="illegal_transition",
+    )
+
+
+def _labels() -> dict[str, Any]:
+    from django.utils.translation import gettext_lazy
+
+    return {
+        "accept": gettext_lazy("Accept"),
+        "start": gettext_lazy("Start work"),
+        "wait": gettext_lazy("Wait on customer"),
+        "resume": gettext_lazy("Resume"),
+        "resolve": gettext_lazy("Resolve"),
+        "confirm": gettext_lazy("Confirm"),
+        "close": gettext_lazy("Close"),
+        "reopen": gettext_lazy("Reopen"),
+        "transfer": gettext_lazy("Transfer"),
+        "merge": gettext_lazy("Merge as duplicate"),
+    }
+
+
+ACTION_LABELS = _labels()
+
+
+@transaction.atomic
+def transition(
+    ticket: Ticket,
+    *,
+    actor: Any,
+    action: str,
+    version: int | None = None,
+    body: str = "",
+    to_unit: OrgUnit | None = None,
+    into: Ticket | None = None,
+    public: bool = True,
+    by_customer: bool = False,
+) -> Ticket:
+    """Move a ticket through the state machine (see :data:`sqms.feedback.domain.TRANSITIONS`)."""
+    if by_customer:
+        locked = (
+            Ticket.objects.select_for_update()
+            .select_related("org_unit", "sla_policy__calendar")
+            .get(pk=ticket.pk)
+        )
+        if version is not None and int(version) != locked.version:
+            raise Conflict()
+    else:
+        locked = _lock(ticket, actor, version)
+    target = domain.next_status(action, locked.status)
+    if target is None:
+        raise illegal(locked, action)
+    before = audit.snapshot(locked)
+    old = locked.status
+    now = timezone.now()
+    data: dict[str, Any] = {"action": action}
+    if action == "transfer":
+        if to_unit is None:
+            raise ValidationFailed(fields={"to_unit": [_("Choose the unit to transfer to.")]})
+        if to_unit.pk == locked.org_unit_id:
+            raise ValidationFailed(fields={"to_unit": [_("The ticket is already in this unit.")]})
+        data.update({"from_unit": locked.org_unit.code, "to_unit": to_unit.code})
+        locked.org_unit = to_unit
+        locked.assignee = None
+    if action == "merge":
+        if into is None or into.pk == locked.pk:
+            raise ValidationFailed(fields={"into": [_("Choose another ticket to merge into.")]})
+        require_in_scope(actor, into)
+        locked.merged_into = into
+        data["into"] = into.number
+    if action == "accept" and locked.assignee_id is None and getattr(actor, "pk", None):
+        locked.assignee = actor
+    if action == "accept":
+        data["responded"] = True
+    if action == "reopen":
+        data["reopen"] = True
+        locked.resolved_at = None
+        locked.closed_at = None
+        locked.customer_resolved = None if not by_customer else False
+    if target == "resolved":
+        locked.resolved_at = now
+    if target == "closed":
+        locked.closed_at = now
+    if action == "accept" and locked.responded_at is None:
+        locked.responded_at = now
+    locked.status = target
+    _save(locked, actor, before, str(ACTION_LABELS[action]), {"action": action})
+    kind = {"transfer": EventKind.TRANSFER, "merge": EventKind.MERGE}.get(action, EventKind.STATUS)
+    _event(
+        locked, kind, actor, body=body, public=public, from_status=old, to_status=target, data=data, at=now
+    )
+    if action == "transfer":
+        _event(
+            locked,
+            EventKind.STATUS,
+            actor,
+            from_status=old,
+            to_status=target,
+            data={"action": "transfer"},
+            at=now,
+        )
+        notify(
+            unit_managers(to_unit),
+            title=_("Ticket %(n)s transferred to %(u)s") % {"n": locked.number, "u": to_unit.name},
+            url=admin_url(locked),
+            kind="feedback",
+        )
+    recompute_sla(locked, now)
+    return locked
+
+
+@transaction.atomic
+def add_message(ticket: Ticket, *, actor: Any, body: str, public: bool) -> TicketEvent:
+    """An internal note (``public=False``) or a reply the customer sees on the tracking page."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("The text is empty."), fields={"body": [_("This field is required.")]})
+    locked = _lock(ticket, actor, None)
+    if public and locked.status in ("closed",):
+        raise ValidationFailed(
+            _("The ticket is closed; reopen it to reply."), fields={"body": [_("Ticket closed.")]}
+        )
+    data: dict[str, Any] = {}
+    if public and locked.responded_at is None:
+        locked.responded_at = timezone.now()
+        Ticket.objects.filter(pk=locked.pk).update(responded_at=locked.responded_at)
+        data["responded"] = True
+    ev = _event(
+        locked, EventKind.REPLY if public else EventKind.NOTE, actor, body=body, public=public, data=data
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.ACTION,
+        instance=locked,
+        verb=_("Reply sent") if public else _("Internal note added"),
+        extra={"text": body[:500]},
+    )
+    if data:
+        recompute_sla(locked)
+    return ev
+
+
+@transaction.atomic
+def assign(ticket: Ticket, *, actor: Any, assignee: Any, version: int | None = None) -> Ticket:
+    locked = _lock(ticket, actor, version)
+    if assignee is not None:
+        from sqms.core.scoping import scope_for
+
+        scope = scope_for(assignee)
+        if not (scope.all_units or scope.covers_path(locked.org_unit.path)):
+            raise ValidationFailed(
+                fields={"assignee": [_("This person does not work in the ticket's unit.")]}
+            )
+    before = audit.snapshot(locked)
+    locked.assignee = assignee
+    _save(locked, actor, before, _("Assigned"))
+    _event(locked, EventKind.ASSIGN, actor, data={"assignee": getattr(assignee, "username", None)})
+    if assignee is not None and assignee != actor:
+        notify(
+            [assignee],
+            title=_("Ticket %(n)s assigned to you") % {"n": locked.number},
+            url=admin_url(locked),
+            kind="feedback",
+        )
+    return locked
+
+
+@transaction.atomic
+def change_priority(
+    ticket: Ticket, *, actor: Any, priority: str, version: int | None = None, category_id: int | None = None
+) -> Ticket:
+    """Confirm or change priority (and category); the SLA policy is matched again and the clock follows."""
+    locked = _lock(ticket, actor, version)
+    if priority not in {"P1", "P2", "P3", "P4"}:
+        raise ValidationFailed(fields={"priority": [_("Use P1, P2, P3 or P4.")]})
+    before = audit.snapshot(locked)
+    locked.priority = priority
+    if category_id is not None:
+        locked.category_id = category_id or None
+    policy = match_policy(locked) or locked.sla_policy
+    locked.sla_policy = policy
+    _save(locked, actor, before, _("Priority changed"))
+    _event(
+        locked,
+        EventKind.PRIORITY,
+        actor,
+        data={"priority": priority, "policy": policy.pk if policy else None},
+    )
+    recompute_sla(locked)
+    return locked
+
+
+@transaction.atomic
+def extend_deadline(
+    ticket: Ticket, *, actor: Any, amount: float, reason: str, target: str = "resolution"
+) -> Ticket:
+    """Approve an extension (e.g. a bank complaint from 15 to 30 days); needs the quality team's right."""
+    require_perm(actor, "feedback.change_slapolicy")
+    locked = _lock(ticket, actor, None)
+    if amount <= 0:
+        raise ValidationFailed(fields={"amount": [_("Must be greater than zero.")]})
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": [_("This field is required.")]})
+    _event(locked, EventKind.EXTENSION, actor, body=reason, data={"target": target, "amount": amount})
+    audit.record(
+        actor=actor,
+        action=AuditAction.ACTION,
+        instance=locked,
+        verb=_("Deadline extended"),
+        extra={"target": target, "amount": amount, "reason": reason},
+    )
+    recompute_sla(locked)
+    return locked
+
+
+# --- customer side (public tracking page) -------------------------------------------------------------------
+
+
+def find_for_customer(number: str, code: str) -> Ticket:
+    t = Ticket.objects.select_related("org_unit").filter(number=(number or "").strip().upper()).first()
+    if t is None or not secrets.compare_digest(t.verification_code, (code or "").strip()):
+        raise NotFound(_("No ticket matches this number and verification code."))
+    return t
+
+
+@transaction.atomic
+def customer_followup(ticket: Ticket, *, resolved: bool, score: int | None, reasons: str = "") -> Ticket:
+    """The customer's answer at resolution: resolved → confirmed (with a rating), not resolved → reopened."""
+    if ticket.status != Status.RESOLVED:
+        raise ValidationFailed(
+            _("This ticket is not waiting for your confirmation."),
+            fields={"resolved": [_("Not resolved yet.")]},
+        )
+    if score is not None and not 1 <= int(score) <= 5:
+        raise ValidationFailed(fields={"score": [_("Choose 1 to 5.")]})
+    if resolved:
+        t = transition(ticket, actor=None, action="confirm", by_customer=True, body=reasons)
+        Ticket.objects.filter(pk=t.pk).update(customer_resolved=True)
+    else:
+        t = transition(
+            ticket,
+            actor=None,
+            action="reopen",
+            by_customer=True,
+            body=reasons or _("The customer says the problem is not resolved."),
+        )
+        Ticket.objects.filter(pk=t.pk).update(customer_resolved=False)
+        notify(
+            unit_managers(t.org_unit) + ([t.assignee] if t.assignee else []),
+            title=_("Customer says ticket %(n)s is not resolved") % {"n": t.number},
+            url=admin_url(t),
+            kind="feedback",
+        )
+    if score is not None:
+        rate(
+            actor=None,
+            ticket=t,
+            org_unit=t.org_unit,
+            score=int(score),
+            reasons=reasons,
+            channel=t.channel,
+            customer=t.customer,
+            public=True,
+        )
+    t.refresh_from_db()
+    return t
+
+
+# --- 好差评: ratings, rectification, appeals ---------------------------------------------------------------
+
+
+@transaction.atomic
+def rate(
+    *,
+    actor: Any,
+    org_unit: OrgUnit,
+    score: int,
+    reasons: str = "",
+    ticket: Ticket | None = None,
+    channel: str = "web",
+    customer: Any = None,
+    public: bool = False,
+    by_default: bool = False,
+    at: datetime | None = None,
+) -> Rating:
+    """Record a rating (one per ticket); 1–2 opens a rectification order for the unit."""
+    if not public:
+        require_perm(actor, "feedback.add_rating")
+    if ticket is not None and Rating.objects.filter(ticket=ticket, archived_at__isnull=True).exists():
+        raise ValidationFailed(
+            _("This case has already been rated."), fields={"score": [_("Already rated.")]}
+        )
+    rating = Rating(
+        ticket=ticket,
+        org_unit=org_unit,
+        score=score,
+        reasons=reasons,
+        channel=channel,
+        customer=customer,
+        by_default=by_default,
+        rated_at=at or timezone.now(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    clean_or_raise(rating)
+    if not public:
+        require_in_scope(actor, rating)
+    rating.save()
+    audit.record(
+        actor=actor or "public", action=AuditAction.CREATE, instance=rating, after=audit.snapshot(rating)
+    )
+    if ticket is not None:
+        _event(ticket, EventKind.RATING, actor, body=reasons, public=True, data={"score": score})
+    if rating.is_bad:
+        open_rectification(rating)
+    return rating
+
+
+def open_rectification(rating: Rating) -> Rectification:
+    policy = match_policy(rating, use=PolicyUse.RECTIFICATION)
+    due = None
+    if policy is not None:
+        due = _policy_due(policy, rating.rated_at)
+    rect = Rectification.objects.create(rating=rating, org_unit=rating.org_unit, due_at=due)
+    audit.record(
+        actor="system",
+        action=AuditAction.CREATE,
+        instance=rect,
+        after=audit.snapshot(rect),
+        verb=_("Rectification order opened by a bad review"),
+    )
+    title = _("Bad review (%(s)s★) for %(u)s: rectification due %(d)s") % {
+        "s": rating.score,
+        "u": rating.org_unit.name,
+        "d": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "-",
+    }
+    notify(
+        unit_managers(rating.org_unit),
+        title=title,
+        url=f"/admin/feedback/rectification/{rect.pk}/change/",
+        kind="feedback",
+    )
+    from sqms.feedback.bots import dispatch
+
+    dispatch(rating.org_unit, "bad_review", _("Bad review"), title)
+    return rect
+
+
+def _policy_due(policy: SlaPolicy, start: datetime) -> datetime | None:
+    cp = clock_policy(policy, "*")
+    spec = next((t for t in cp.targets if t.name == "resolution"), cp.targets[0] if cp.targets else None)
+    if spec is None:
+        return None
+    from sqms.feedback.calendars import due_after
+
+    kw = (
+        {"business_hours": spec.amount}
+        if spec.unit == sla.Unit.BUSINESS_HOURS
+        else (
+            {"working_days": int(spec.amount)}
+            if spec.unit == sla.Unit.WORKING_DAYS
+            else {"natural_days": int(spec.amount)}
+        )
+    )
+    return due_after(policy.calendar, start, **kw)
+
+
+def _lock_rect(rect: Rectification, actor: Any) -> Rectification:
+    require_in_scope(actor, rect)
+    require_perm(actor, "feedback.change_rectification")
+    return Rectification.objects.select_for_update().select_related("rating", "org_unit").get(pk=rect.pk)
+
+
+@transaction.atomic
+def verify_rectification(
+    rect: Rectification, *, actor: Any, verdict: str, evidence: str, appeal_reason: str = ""
+) -> Rectification:
+    """The unit's verification: valid → rectify; mistaken/malicious → an appeal to the quality team."""
+    locked = _lock_rect(rect, actor)
+    if locked.status != RectStatus.OPEN:
+        raise ValidationFailed(
+            _("This order has already been verified."),
+            fields={"verdict": [_("Already done.")]},
+            code="illegal_transition",
+        )
+    if verdict not in Verdict.values:
+        raise ValidationFailed(fields={"verdict": [_("Use valid, mistaken or malicious.")]})
+    if not evidence.strip():
+        raise ValidationFailed(
+            _("Evidence is required."), fields={"evidence": [_("This field is required.")]}
+        )
+    before = audit.snapshot(locked)
+    locked.verdict = verdict
+    locked.evidence = evidence
+    locked.status = RectStatus.RECTIFYING if verdict == Verdict.VALID else RectStatus.APPEALED
+    locked.updated_by = actor
+    locked.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        before=before,
+        after=audit.snapshot(locked),
+        verb=_("Verified"),
+    )
+    if verdict != Verdict.VALID:
+        appeal = Appeal.objects.create(
+            rectification=locked, reason=appeal_reason or evidence, evidence=evidence, created_by=actor
+        )
+        audit.record(actor=actor, action=AuditAction.CREATE, instance=appeal, after=audit.snapshot(appeal))
+        notify(
+            quality_managers(),
+            title=_("Appeal against a bad review of %(u)s") % {"u": locked.org_unit.name},
+            url=f"/admin/feedback/appeal/{appeal.pk}/change/",
+            kind="feedback",
+        )
+    return locked
+
+
+@transaction.atomic
+def complete_rectification(rect: Rectification, *, actor: Any, action_taken: str) -> Rectification:
+    locked = _lock_rect(rect, actor)
+    if locked.status != RectStatus.RECTIFYING:
+        raise ValidationFailed(
+            _("Only a verified, valid order can be completed."),
+            fields={"action_taken": [_("Not allowed in the current status.")]},
+            code="illegal_transition",
+        )
+    if not action_taken.strip():
+        raise ValidationFailed(fields={"action_taken": [_("This field is required.")]})
+    before = audit.snapshot(locked)
+    locked.action_taken = action_taken
+    locked.status = RectStatus.DONE
+    locked.completed_at = timezone.now()
+    locked.updated_by = actor
+    locked.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        before=before,
+        after=audit.snapshot(locked),
+        verb=_("Rectified"),
+    )
+    _tell_reviewer(locked, _("Your review led to a rectification: %(a)s") % {"a": action_taken})
+    return locked
+
+
+@transaction.atomic
+def decide_appeal(appeal: Appeal, *, actor: Any, upheld: bool, note: str) -> Appeal:
+    """The quality team's decision. Upheld → the rating is kept but flagged and excluded from statistics."""
+    require_perm(actor, "feedback.change_appeal")
+    require_in_scope(actor, appeal)
+    locked = Appeal.objects.select_for_update().select_related("rectification__rating").get(pk=appeal.pk)
+    if locked.status != AppealStatus.PENDING:
+        raise ValidationFailed(
+            _("This appeal has already been decided."),
+            fields={"upheld": [_("Already done.")]},
+            code="illegal_transition",
+        )
+    if not note.strip():
+        raise ValidationFailed(fields={"note": [_("This field is required.")]})
+    before = audit.snapshot(locked)
+    locked.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_note = note
+    locked.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        before=before,
+        after=audit.snapshot(locked),
+        verb=_("Appeal decided"),
+    )
+    rect = locked.rectification
+    rating = rect.rating
+    rb = audit.snapshot(rect)
+    if upheld:
+        r_before = audit.snapshot(rating)
+        rating.excluded = True
+        rating.excluded_reason = (_("Appeal upheld: %(note)s") % {"note": note})[:200]
+        rating.save(update_fields=["excluded", "excluded_reason", "updated_at"])
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=rating,
+            before=r_before,
+            after=audit.snapshot(rating),
+            verb=_("Excluded from statistics"),
+        )
+        rect.status = RectStatus.EXCLUDED
+        rect.completed_at = timezone.now()
+    else:
+        rect.status = RectStatus.RECTIFYING
+    rect.save()
+    audit.record(actor=actor, action=AuditAction.UPDATE, instance=rect, before=rb, after=audit.snapshot(rect))
+    _tell_reviewer(rect, _("Your review was examined: %(note)s") % {"note": note})
+    notify(
+        unit_managers(rect.org_unit),
+        title=_("Appeal %(result)s") % {"result": _("upheld") if upheld else _("rejected")},
+        body=note,
+        url=f"/admin/feedback/rectification/{rect.pk}/change/",
+        kind="feedback",
+    )
+    return locked
+
+
+def _tell_reviewer(rect: Rectification, text: str) -> None:
+    """Tell whoever gave the rating: a public timeline line on their ticket (tracking page)."""
+    ticket = rect.rating.ticket
+    if ticket is not None:
+        _event(ticket, EventKind.REPLY, None, body=text, public=True, data={"rectification": rect.pk})
+
+
+@transaction.atomic
+def rate_fix(rect: Rectification, *, score: int) -> Rectification:
+    if rect.status != RectStatus.DONE:
+        raise ValidationFailed(fields={"score": [_("Not rectified yet.")]})
+    if not 1 <= score <= 5:
+        raise ValidationFailed(fields={"score": [_("Choose 1 to 5.")]})
+    rect.reviewer_score = score
+    rect.save(update_fields=["reviewer_score", "updated_at"])
+    audit.record(
+        actor="public", action=AuditAction.ACTION, instance=rect, verb=_("Fix rated"), extra={"score": score}
+    )
+    return rect
+
+
+def apply_default_ratings(now: datetime | None = None, days: int = DEFAULT_RATING_DAYS) -> int:
+    """Resolved/closed tickets without a rating after ``days`` get the default 3 (基本满意)."""
+    now = now or timezone.now()
+    qs = Ticket.objects.filter(
+        status__in=[Status.RESOLVED, Status.CONFIRMED, Status.CLOSED],
+        resolved_at__lte=now - timedelta(days=days),
+        ratings__isnull=True,
+        merged_into__isnull=True,
+    )
+    n = 0
+    for t in qs.select_related("org_unit")[:5000]:
+        Rating.objects.create(
+            ticket=t,
+            org_unit=t.org_unit,
+            customer=t.customer,
+            score=3,
+            by_default=True,
+            channel=t.channel,
+            rated_at=now,
+        )
+        n += 1
+    return n
+
+
+# --- recipients -------------------------------------------------------------------------------------------
+
+
+def unit_managers(unit: OrgUnit | None) -> list[Any]:
+    """Managers of the unit and of its ancestors (nearest first)."""
+    if unit is None:
+        return []
+    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
+    users: list[Any] = []
+    for ra in (
+        RoleAssignment.objects.filter(role=Role.UNIT_MANAGER, org_unit_id__in=ids)
+        .select_related("user", "org_unit")
+        .order_by("-org_unit__depth")
+    ):
+        users.append(ra.user)
+    for u in (
+        OrgUnit.objects.filter(pk__in=ids, manager__isnull=False).select_related("manager").order_by("-depth")
+    ):
+        users.append(u.manager)
+    seen: set[int] = set()
+    out = []
+    for u in users:
+        if u.pk not in seen:
+            seen.add(u.pk)
+            out.append(u)
+    return out
+
+
+def quality_managers() -> list[Any]:
+    ids = RoleAssignment.objects.filter(role=Role.QUALITY_MANAGER).values_list("user_id", flat=True)
+    return list(get_user_model().objects.filter(pk__in=list(ids), is_active=True))
+
+
+# --- the periodic SLA sweep ----------------------------------------------------------------------------------
+
+TARGET_LABELS = {
+    "first_response": "first response",
+    "resolution": "resolution",
+    "confirmation": "confirmation",
+}
+
+
+def sla_sweep(now: datetime | None = None, batch: int = 2000) -> dict[str, int]:
+    """Recompute open tickets, mark breaches and fire each escalation step once.
+
+    Idempotent and safe with two workers: an escalation is a unique row (ticket, target, step); only
+    the worker whose insert succeeds notifies."""
+    now = now or timezone.now()
+    stats = {"tickets": 0, "escalations": 0, "breaches": 0}
+    qs = (
+        Ticket.objects.filter(
+            status__in=[*OPEN_STATUSES, Status.RESOLVED], sla_policy__isnull=False, archived_at__isnull=True
+        )
+        .select_related("org_unit", "assignee", "sla_policy__calendar")
+        .order_by("pk")
+    )
+    last = 0
+    while True:
+        chunk = list(qs.filter(pk__gt=last)[:batch])
+        if not chunk:
+            break
+        last = chunk[-1].pk
+        ids = [t.pk for t in chunk]
+        rows: dict[int, list[TicketEvent]] = {i: [] for i in ids}
+        for ev in TicketEvent.objects.filter(
+            ticket_id__in=ids,
+            kind__in=["created", "status", "reply", "priority", "extension", "transfer", "merge"],
+        ).order_by("at", "id"):
+            rows[ev.ticket_id].append(ev)
+        fired = set(Escalation.objects.filter(ticket_id__in=ids).values_list("ticket_id", "target", "step"))
+        updates = []
+        for t in chunk:
+            stats["tickets"] += 1
+            clock = ticket_clock(t, now, rows[t.pk])
+            if clock is None:
+                continue
+            breached = any(s.state == sla.State.BREACHED for s in clock.targets.values())
+            fr, rs = clock.targets.get("first_response"), clock.targets.get("resolution")
+            new = (fr.due_at if fr else None, rs.due_at if rs else None, breached)
+            if (t.first_response_due, t.resolution_due, t.breached) != new:
+                t.first_response_due, t.resolution_due, t.breached = new
+                updates.append(t)
+            for name, st in clock.targets.items():
+                if st.fulfilled_ts is not None or st.state in (sla.State.PENDING, sla.State.MET):
+                    continue
+                for pct, who in domain.steps_reached(st.elapsed, st.budget):
+                    if (t.pk, name, pct) in fired:
+                        continue
+                    if _fire(t, name, pct, who, st, now):
+                        stats["escalations"] += 1
+                        if pct == 100:
+                            stats["breaches"] += 1
+        if updates:
+            Ticket.objects.bulk_update(updates, ["first_response_due", "resolution_due", "breached"])
+    return stats
+
+
+def _fire(ticket: Ticket, target: str, pct: int, who: str, status: Any, now: datetime) -> bool:
+    try:
+        with transaction.atomic():
+            esc = Escalation.objects.create(ticket=ticket, target=target, step=pct, at=now)
+    except IntegrityError:
+        return False  # another worker fired this step
+    recipients = _recipients(ticket, who)
+    label = (
+        _("first response")
+        if target == "first_response"
+        else (_("resolution") if target == "resolution" else _("confirmation"))
+    )
+    if pct >= 100:
+        title = _("SLA breached: %(n)s %(target)s overdue") % {"n": ticket.number, "target": label}
+        event = "breach"
+    else:
+        title = _("SLA %(pct)s%% used: %(n)s %(target)s due %(due)s") % {
+            "pct": pct,
+            "n": ticket.number,
+            "target": label,
+            "due": timezone.localtime(status.due_at).strftime("%m-%d %H:%M") if status.due_at else "-",
+        }
+        event = "escalation"
+    with transaction.atomic():
+        notify(recipients, title=title, body=ticket.title, url=admin_url(ticket), kind="sla", email=pct >= 75)
+        esc.notified = [u.username for u in recipients]
+        esc.save(update_fields=["notified"])
+        _event(
+            ticket,
+            EventKind.ESCALATION,
+            None,
+            body=title,
+            data={"target": target, "step": pct, "to": esc.notified},
+            at=now,
+        )
+        from sqms.feedback.bots import dispatch
+
+        dispatch(ticket.org_unit, event, title, f"{ticket.org_unit.name}: {ticket.title}")
+    return True
+
+
+def _recipients(ticket: Ticket, who: str) -> list[Any]:
+    if who == "assignee":
+        return [ticket.assignee] if ticket.assignee else unit_managers(ticket.org_unit)[:1]
+    if who == "unit_manager":
+        return unit_managers(ticket.org_unit)[:2] or quality_managers()
+    return quality_managers()
+
+
+def tickets_of_customer(user: Any, customer: Any) -> Iterable[Ticket]:
+    from sqms.core.scoping import scoped
+
+    return scoped(user, Ticket.objects.filter(customer=customer))
+
+
+def forbid_unless(cond: bool) -> None:
+    if not cond:
+        raise Forbidden()
