@@ -1,0 +1,9 @@
+"""Demo survey data (filled in below)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def seed(size: str, write: Callable[[str], None]) -> None:
+    write("  surveys: nothing yet")

@@ -1,0 +1,484 @@
+"""Public answering page (``/s/<slug>/``), QR codes, and the back-office pages: builder preview, results,
+distribution (tokens, sampling, import) and exports."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import random
+import time
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core import signing
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sqms.core.errors import DomainError, NotFound
+from sqms.core.io import export_table
+from sqms.surveys import domain, importers, selectors, services
+from sqms.surveys.models import Campaign, Channel, Token
+
+START_SALT = "sqms.surveys.start"
+
+
+def _ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
+def _device(request: HttpRequest) -> str:
+    ua = request.META.get("HTTP_USER_AGENT", "")
+    return hashlib.sha1(ua.encode(), usedforsecurity=False).hexdigest()[:16] if ua else ""
+
+
+def _rate_limited(request: HttpRequest, campaign: Campaign) -> bool:
+    """At most ``SQMS_SURVEY_RATE_LIMIT`` submissions per IP and campaign in 10 minutes (Django cache)."""
+    limit = int(getattr(settings, "SQMS_SURVEY_RATE_LIMIT", 30))
+    if limit <= 0:
+        return False
+    key = f"sqms:surveys:rl:{campaign.pk}:{_ip(request)}"
+    cache.add(key, 0, timeout=600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=600)
+        count = 1
+    return count > limit
+
+
+def question_blocks(
+    definition: dict[str, Any],
+    values: dict[str, list[str]],
+    errors: dict[str, list[str]],
+    shuffle_seed: str = "",
+) -> list[dict[str, Any]]:
+    """Sections with display-ready questions (localised texts, options, kept input, errors)."""
+    rng = random.Random(shuffle_seed or None)
+    out = []
+    number = 0
+    for sec in definition.get("sections", []):
+        qs = []
+        for q in sec.get("questions", []):
+            number += 1
+            opts = [
+                {"value": str(o["value"]), "label": selectors.localized(o, "label")}
+                for o in domain.options_of(q)
+            ]
+            if q.get("randomize") and q["type"] in ("single", "multiple"):
+                rng.shuffle(opts)
+            rows = [
+                {
+                    "name": f"{q['code']}_{r['code']}",
+                    "text": selectors.localized(r, "text"),
+                    "value": (values.get(f"{q['code']}_{r['code']}") or [""])[0],
+                    "error": (errors.get(f"{q['code']}_{r['code']}") or [""])[0],
+                }
+                for r in q.get("rows", [])
+            ]
+            qs.append(
+                {
+                    "code": q["code"],
+                    "type": q["type"],
+                    "number": number,
+                    "text": selectors.localized(q, "text"),
+                    "help": q.get("help", ""),
+                    "required": q.get("required"),
+                    "options": opts,
+                    "rows": rows,
+                    "value": (values.get(q["code"]) or [""])[0],
+                    "values": values.get(q["code"]) or [],
+                    "error": (errors.get(q["code"]) or [""])[0],
+                    "min": q.get("min"),
+                    "max": q.get("max"),
+                    "show_if": json.dumps(q["show_if"]) if q.get("show_if") else "",
+                }
+            )
+        out.append({"title": selectors.localized(sec, "title"), "questions": qs})
+    return out
+
+
+def _page(
+    request: HttpRequest, template: str, campaign: Campaign | None, status: int = 200, **context: Any
+) -> HttpResponse:
+    title = selectors.localized(campaign.version.definition, "title") if campaign else ""
+    return render(
+        request,
+        f"surveys/{template}",
+        {"campaign": campaign, "survey_title": title, **context},
+        status=status,
+    )
+
+
+def answer(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = Campaign.objects.select_related("version", "org_unit", "survey").filter(slug=slug).first()
+    if campaign is None or campaign.archived_at is not None:
+        raise Http404
+    key = request.POST.get("_t") or request.GET.get("t") or ""
+    token = Token.objects.filter(campaign=campaign, key=key).first() if key else None
+    if key and token is None:
+        return _page(request, "unavailable.html", campaign, 404, reason="invalid")
+    if not campaign.is_open():
+        return _page(request, "unavailable.html", campaign, 410, reason="closed")
+    state = services.token_state(token)
+    if state != "ok":
+        return _page(request, "unavailable.html", campaign, 410, reason=state)
+    if token is None and not campaign.public:
+        return _page(request, "unavailable.html", campaign, 403, reason="private")
+    definition = campaign.version.definition
+    errors: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = dict(token.partial) if token and token.partial else {}
+    start = signing.dumps({"c": campaign.pk, "t": time.time()}, salt=START_SALT)
+    notice = ""
+    if request.method == "POST":
+        values = {k: request.POST.getlist(k) for k in request.POST if not k.startswith(("csrf", "_"))}
+        start = request.POST.get("_start") or start
+        if request.POST.get("_website"):  # honeypot: a bot filled the hidden field; pretend success
+            return HttpResponseRedirect(reverse("surveys:thanks", args=[slug]))
+        if _rate_limited(request, campaign):
+            return _page(request, "unavailable.html", campaign, 429, reason="rate")
+        if request.POST.get("_save") and token is not None:
+            services.save_partial(token=token, raw=values)
+            notice = _("Your answers are saved. Open the same link later to continue.")
+        else:
+            duration = None
+            try:
+                started = signing.loads(start, salt=START_SALT, max_age=7 * 86400)
+                if started.get("c") == campaign.pk:
+                    duration = max(0.0, time.time() - float(started["t"]))
+            except (signing.BadSignature, KeyError, TypeError, ValueError):
+                duration = None
+            try:
+                services.submit_response(
+                    campaign=campaign,
+                    raw=values,
+                    token=token,
+                    duration_s=duration,
+                    ip=_ip(request) or None,
+                    device=_device(request),
+                )
+            except DomainError as exc:
+                if exc.code in ("used", "expired", "closed"):
+                    return _page(request, "unavailable.html", campaign, 410, reason=exc.code)
+                if exc.status == 404:
+                    raise Http404 from exc
+                errors = exc.fields or {}
+            else:
+                return HttpResponseRedirect(reverse("surveys:thanks", args=[slug]))
+    blocks = question_blocks(definition, values, errors, shuffle_seed=token.key if token else "")
+    total = sum(len(b["questions"]) for b in blocks)
+    return _page(
+        request,
+        "answer.html",
+        campaign,
+        400 if errors else 200,
+        blocks=blocks,
+        errors=errors,
+        token=token,
+        start=start,
+        total=total,
+        notice=notice,
+        intro=selectors.localized(definition, "intro"),
+    )
+
+
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    return _page(request, "thanks.html", campaign)
+
+
+def qr(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The public link as a QR code, generated offline (segno); PNG or SVG."""
+    import segno
+
+    campaign = get_object_or_404(Campaign, slug=slug, archived_at__isnull=True)
+    url = request.build_absolute_uri(reverse("surveys:answer", args=[campaign.slug]))
+    code = segno.make(url, error="m")
+    buf = io.BytesIO()
+    if fmt == "svg":
+        code.save(buf, kind="svg", scale=8, border=2)
+        content_type = "image/svg+xml"
+    else:
+        code.save(buf, kind="png", scale=8, border=2)
+        content_type = "image/png"
+    response = HttpResponse(buf.getvalue(), content_type=content_type)
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="survey-{campaign.code}.{fmt}"'
+    return response
+
+
+# --- back office -----------------------------------------------------------------------------------------
+
+
+def _admin_context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+def _campaign(request: HttpRequest, pk: int) -> Campaign:
+    if not request.user.has_perm("surveys.view_campaign"):
+        raise Http404
+    try:
+        return selectors.get_or_404(selectors.campaigns(request.user), pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@staff_member_required
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = selectors.surveys(request.user).filter(pk=pk).first()
+    if survey is None or not request.user.has_perm("surveys.view_survey"):
+        raise Http404
+    if request.GET.get("frame"):
+        definition = services.definition_of(survey)
+        blocks = question_blocks(definition, {}, {})
+        return render(
+            request,
+            "surveys/answer.html",
+            {
+                "campaign": None,
+                "survey_title": selectors.localized(definition, "title"),
+                "blocks": blocks,
+                "errors": {},
+                "total": sum(len(b["questions"]) for b in blocks),
+                "preview": True,
+                "intro": selectors.localized(definition, "intro"),
+            },
+        )
+    return render(
+        request,
+        "surveys/preview.html",
+        _admin_context(request, _("Phone preview: %(s)s") % {"s": survey}, survey=survey),
+    )
+
+
+def _filters(request: HttpRequest, campaign: Campaign) -> selectors.Filters:
+    f = selectors.Filters(
+        status=request.GET.get("status") or "included", channel=request.GET.get("channel") or ""
+    )
+    unit_code = request.GET.get("unit")
+    if unit_code:
+        from sqms.org.selectors import units
+
+        f.unit = units(request.user).filter(code=unit_code, path__startswith=campaign.org_unit.path).first()
+    for name in ("start", "end"):
+        with contextlib.suppress(ValueError):
+            setattr(f, name, date.fromisoformat(request.GET.get(name, "")))
+    return f
+
+
+@staff_member_required
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    f = _filters(request, campaign)
+    data = selectors.results(request.user, campaign, f)
+    from sqms.org.models import OrgUnit
+
+    units = OrgUnit.objects.filter(
+        path__startswith=campaign.org_unit.path, depth__lte=campaign.org_unit.depth + 2
+    )
+    chart = {"labels": [d["day"] for d in data["by_day"]], "values": [d["n"] for d in data["by_day"]]}
+    return render(
+        request,
+        "surveys/results.html",
+        _admin_context(
+            request,
+            _("Results: %(c)s") % {"c": campaign},
+            r=data,
+            f=f,
+            units=units,
+            channels=Channel.choices,
+            chart=json.dumps(chart),
+            query=request.GET.urlencode(),
+            can_clean=request.user.has_perm("surveys.change_response"),
+        ),
+    )
+
+
+@staff_member_required
+@require_POST
+def clean(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    if not request.user.has_perm("surveys.change_response"):
+        raise Http404
+    counts = services.clean_campaign(campaign=campaign, actor=request.user)
+    messages.success(
+        request,
+        _("%(n)s responses checked, %(x)s excluded.") % {"n": counts["responses"], "x": counts["excluded"]},
+    )
+    return HttpResponseRedirect(reverse("surveys:results", args=[pk]))
+
+
+@staff_member_required
+def export(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    if not request.user.has_perm("surveys.view_response"):
+        raise Http404
+    fmt = request.GET.get("format", "xlsx")
+    shape = request.GET.get("shape", "wide")
+    cleaned = request.GET.get("data", "cleaned") == "cleaned"
+    f = _filters(request, campaign)
+    headers, rows = selectors.export_rows(request.user, campaign, cleaned=cleaned, shape=shape, f=f)
+    try:
+        data, content_type = export_table(headers, rows, fmt)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("surveys:results", args=[pk]))
+    from sqms.core import audit
+    from sqms.core.models import AuditAction
+
+    audit.record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        instance=campaign,
+        verb=f"export responses {shape} {fmt}",
+        extra={"cleaned": cleaned},
+    )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{campaign.code}-{"cleaned" if cleaned else "raw"}-{shape}.{fmt}"'
+    )
+    return response
+
+
+def token_links(request: HttpRequest, campaign: Campaign, tokens: Any) -> tuple[list[str], list[list[Any]]]:
+    base = request.build_absolute_uri(reverse("surveys:answer", args=[campaign.slug]))
+    rows = [
+        [
+            t.key,
+            f"{base}?t={t.key}",
+            t.customer.name if t.customer else "",
+            t.org_unit.code if t.org_unit else "",
+            t.expires_at,
+            t.used_at,
+        ]
+        for t in tokens
+    ]
+    return ["token", "link", "customer", "org_unit", "expires_at", "used_at"], rows
+
+
+@staff_member_required
+def distribute(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    user = request.user
+    plan = None
+    report = None
+    if request.method == "POST":
+        what = request.POST.get("what")
+        try:
+            if what == "tokens":
+                count = int(request.POST.get("count") or 0)
+                tokens = services.issue_tokens(actor=user, campaign=campaign, count=count)
+                messages.success(request, _("%(n)s tokens issued.") % {"n": len(tokens)})
+                return HttpResponseRedirect(request.path)
+            if what == "sample":
+                plan, tokens = services.draw_sample(
+                    actor=user,
+                    campaign=campaign,
+                    margin=float(request.POST.get("margin") or 0.05),
+                    confidence=float(request.POST.get("confidence") or 0.95),
+                    p=float(request.POST.get("p") or 0.5),
+                    seed=int(request.POST["seed"]) if request.POST.get("seed") else None,
+                )
+                messages.success(
+                    request, _("%(n)s customers drawn (seed %(s)s).") % {"n": len(tokens), "s": plan["seed"]}
+                )
+            if what == "import":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise DomainError(_("Choose a file to import."))
+                mapping = (
+                    json.loads(request.POST["mapping"]) if request.POST.get("mapping", "").strip() else None
+                )
+                report = importers.import_responses(
+                    actor=user,
+                    campaign=campaign,
+                    raw=upload.read(),
+                    filename=upload.name or "upload.csv",
+                    mapping=mapping,
+                    dry_run=bool(request.POST.get("dry_run")),
+                )
+                if report.written:
+                    messages.success(request, _("%(n)s responses imported.") % {"n": report.written})
+        except DomainError as exc:
+            messages.error(
+                request, exc.message + " " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
+            )
+        except (ValueError, KeyError) as exc:
+            messages.error(request, _("Invalid input: %(e)s") % {"e": exc})
+    if plan is None and request.GET.get("margin"):
+        try:
+            plan = services.sampling_plan(
+                actor=user,
+                campaign=campaign,
+                margin=float(request.GET["margin"]),
+                confidence=float(request.GET.get("confidence") or 0.95),
+                p=float(request.GET.get("p") or 0.5),
+            )
+        except (DomainError, ValueError):
+            messages.error(request, _("Margin, confidence and p must be between 0 and 1."))
+    public_url = request.build_absolute_uri(reverse("surveys:answer", args=[campaign.slug]))
+    return render(
+        request,
+        "surveys/distribute.html",
+        _admin_context(
+            request,
+            _("Distribute: %(c)s") % {"c": campaign},
+            campaign=campaign,
+            public_url=public_url,
+            plan=plan,
+            report=report,
+            issued=campaign.tokens.count(),
+            used=campaign.tokens.filter(used_at__isnull=False).count(),
+            items=[q["code"] for q in domain.questions(campaign.version.definition)],
+        ),
+    )
+
+
+@staff_member_required
+def tokens_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    qs = campaign.tokens.select_related("customer", "org_unit").order_by("pk")
+    if request.GET.get("unused"):
+        qs = qs.filter(used_at__isnull=True)
+    headers, rows = token_links(request, campaign, qs)
+    data, content_type = export_table(headers, rows, request.GET.get("format", "xlsx"))
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{campaign.code}-links.{request.GET.get("format", "xlsx")}"'
+    )
+    return response
+
+
+@staff_member_required
+def sample_size(request: HttpRequest) -> HttpResponse:
+    """The sample-size calculator: Cochran with finite-population correction."""
+    result = None
+    error = ""
+    values = {
+        "population": request.GET.get("population", "10000"),
+        "margin": request.GET.get("margin", "0.05"),
+        "confidence": request.GET.get("confidence", "0.95"),
+        "p": request.GET.get("p", "0.5"),
+    }
+    try:
+        result = domain.sample_size(
+            int(values["population"]),
+            margin=float(values["margin"]),
+            confidence=float(values["confidence"]),
+            p=float(values["p"]),
+        )
+    except ValueError:
+        error = _("Population must be a whole number; margin, confidence and p between 0 and 1.")
+    return render(
+        request,
+        "surveys/sample_size.html",
+        _admin_context(request, _("Sample size calculator"), result=result, error=error, values=values),
+    )
