@@ -27,16 +27,11 @@ def test_language_switch_persists_and_history_shows(org, live_server, page, arti
     page.goto(f"{live_server.url}/admin/org/customer/{c.pk}/history/")
     assert page.locator("#history").get_by_text("张三丰").first.is_visible()
     page.screenshot(path=f"{artifacts_dir}/foundation-history.png", full_page=True)
-    # Switch to English through the language form the UI posts to, then sign in again in a new context.
-    page.evaluate("""() => { const f = document.createElement('form'); f.method = 'post'; f.action = '/i18n/setlang/';
-        const csrf = document.querySelector('input[name=csrfmiddlewaretoken]') ||
-            Object.assign(document.createElement('input'), {name: 'csrfmiddlewaretoken',
-              value: document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1]});
-        f.appendChild(csrf.cloneNode());
-        f.appendChild(Object.assign(document.createElement('input'), {name: 'language', value: 'en'}));
-        f.appendChild(Object.assign(document.createElement('input'), {name: 'next', value: '/admin/'}));
-        document.body.appendChild(f); f.submit(); }""")
-    page.wait_for_load_state()
+    # Switch to English with the language switch in the account menu (bottom of the sidebar).
+    page.goto(f"{live_server.url}/admin/")
+    page.locator('div[x-data="{ openUserLinks: false }"]').get_by_text("Manager_A").first.click()
+    with page.expect_navigation():
+        page.locator("form:has(input[name=language][value=en]) button").first.click()
     assert page.get_by_text("Dashboard").first.is_visible()
     page.context.clear_cookies()
     login(page, live_server, "manager_a", PASSWORD)

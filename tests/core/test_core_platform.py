@@ -22,6 +22,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
     env = {**os.environ, "SQMS_PRODUCTION": "1", "SQMS_SECRET_KEY": "x" * 64 + "-Prod-Secret-Key-Value-123456",
            "SQMS_ALLOWED_HOSTS": "sqms.example.com", "SQMS_DATA_DIR": str(tmp_path)}
     env.pop("SQMS_TESTING", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     out = subprocess.run([sys.executable, "-m", "sqms", "check", "--deploy", "--fail-level", "WARNING"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
