@@ -99,7 +99,7 @@ def seed(size: str, write: Callable[[str], None]) -> None:
             created_by=actor,
         )
         n = int(total * share)
-        answers, g = _answers(version, n, rng)
+        answers, _g = _answers(version, n, rng)
         unit_idx = rng.choice(len(teams), n, p=weights)
         offsets = np.sort(rng.uniform(0, 365 * 86400, n))
         base_duration = 25 + 9 * len(version.items)

@@ -495,22 +495,17 @@ def sampling_plan(
     recent = Token.objects.filter(
         customer__isnull=False, created_at__gte=now - timedelta(days=campaign.quarantine_days)
     ).values("customer_id")
-    units = list(OrgUnit.objects.filter(path__startswith=campaign.org_unit.path, archived_at__isnull=True))
-    top_depth = (
-        campaign.org_unit.depth + 1
-        if any(u.depth > campaign.org_unit.depth for u in units)
-        else campaign.org_unit.depth
-    )
-    strata_units = {u.path: u for u in units if u.depth == top_depth}
-    pool: dict[str, list[int]] = {u.code: [] for u in strata_units.values()}
+    # strata: the campaign unit's children (each with its subtree), plus the campaign unit itself for
+    # customers attached directly to it
+    root = campaign.org_unit
+    children = list(OrgUnit.objects.filter(parent=root, archived_at__isnull=True).order_by("code"))
+    pool: dict[str, list[int]] = {u.code: [] for u in children}
     customers = Customer.objects.filter(
-        org_unit__path__startswith=campaign.org_unit.path, consent_survey=True, archived_at__isnull=True
+        org_unit__path__startswith=root.path, consent_survey=True, archived_at__isnull=True
     ).exclude(pk__in=recent)
     for cid, path in customers.values_list("pk", "org_unit__path"):
-        for spath, u in strata_units.items():
-            if path.startswith(spath):
-                pool[u.code].append(cid)
-                break
+        stratum = next((u.code for u in children if path.startswith(u.path)), root.code)
+        pool.setdefault(stratum, []).append(cid)
     population = sum(len(v) for v in pool.values())
     try:
         n = domain.sample_size(population, margin=margin, confidence=confidence, p=p)
