@@ -58,13 +58,29 @@ def org(db: Any) -> Org:
     team_b = _unit("BB-T", "乙营业厅", "outlet", branch_b, admin)
 
     def person(username: str, unit: Any, role: str, role_unit: Any = "same") -> Any:
-        staff = create_staff(actor=admin, username=username, name=username.title(), employee_no=f"E-{username}",
-                             org_unit=unit, password=PASSWORD, roles=[], email=f"{username}@example.com")
-        assign_role(actor=admin, user=staff.user, role=role, org_unit=unit if role_unit == "same" else role_unit)
+        staff = create_staff(
+            actor=admin,
+            username=username,
+            name=username.title(),
+            employee_no=f"E-{username}",
+            org_unit=unit,
+            password=PASSWORD,
+            roles=[],
+            email=f"{username}@example.com",
+        )
+        assign_role(
+            actor=admin, user=staff.user, role=role, org_unit=unit if role_unit == "same" else role_unit
+        )
         return User.objects.get(pk=staff.user.pk)
 
     return Org(
-        hq=hq, region=region, branch_a=branch_a, branch_b=branch_b, team_a=team_a, team_b=team_b, admin=admin,
+        hq=hq,
+        region=region,
+        branch_a=branch_a,
+        branch_b=branch_b,
+        team_a=team_a,
+        team_b=team_b,
+        admin=admin,
         quality=person("quality", hq, Role.QUALITY_MANAGER, None),
         manager_a=person("manager_a", branch_a, Role.UNIT_MANAGER),
         manager_b=person("manager_b", branch_b, Role.UNIT_MANAGER),

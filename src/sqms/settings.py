@@ -171,7 +171,9 @@ else:
 # Mail
 EMAIL_BACKEND = env(
     "SQMS_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env("SQMS_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("SQMS_EMAIL_PORT", "25"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from sqms_testing import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -19,19 +19,31 @@ def test_mask_formats():
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
-    env = {**os.environ, "SQMS_PRODUCTION": "1", "SQMS_SECRET_KEY": "x" * 64 + "-Prod-Secret-Key-Value-123456",
-           "SQMS_ALLOWED_HOSTS": "sqms.example.com", "SQMS_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "SQMS_PRODUCTION": "1",
+        "SQMS_SECRET_KEY": "x" * 64 + "-Prod-Secret-Key-Value-123456",
+        "SQMS_ALLOWED_HOSTS": "sqms.example.com",
+        "SQMS_DATA_DIR": str(tmp_path),
+    }
     env.pop("SQMS_TESTING", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
-    out = subprocess.run([sys.executable, "-m", "sqms", "check", "--deploy", "--fail-level", "WARNING"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "sqms", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_production_refuses_without_secret(tmp_path):
     env = {**os.environ, "SQMS_PRODUCTION": "1", "SQMS_DATA_DIR": str(tmp_path)}
     env.pop("SQMS_SECRET_KEY", None)
-    out = subprocess.run([sys.executable, "-m", "sqms", "check"], env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "sqms", "check"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode != 0 and "SQMS_SECRET_KEY" in out.stderr
 
 
@@ -49,16 +61,19 @@ def test_notification_email_sent_once(org, mailoutbox):
 
 @pytest.mark.django_db
 def test_scope_rules(org):
-    from sqms_testing import fresh
-
     from sqms.core.scoping import scope_for
+    from sqms_testing import fresh
 
     assert scope_for(fresh(org.quality)).all_units
     assert scope_for(fresh(org.executive)).all_units
     ma = scope_for(fresh(org.manager_a))
     assert ma.covers_path(org.team_a.path) and not ma.covers_path(org.team_b.path)
     au = scope_for(fresh(org.auditor))
-    assert au.covers_path(org.team_a.path) and au.covers_path(org.team_b.path) and not au.covers_path(org.hq.path)
+    assert (
+        au.covers_path(org.team_a.path)
+        and au.covers_path(org.team_b.path)
+        and not au.covers_path(org.hq.path)
+    )
     ag = scope_for(fresh(org.agent_a))
     assert ag.own_only and ag.covers_path(org.team_a.path)
 

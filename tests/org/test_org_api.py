@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def customers(org):
-    a = create_customer(actor=org.admin, name="张三", phone="13812345678", email="zs@example.com", org_unit=org.branch_a)
+    a = create_customer(
+        actor=org.admin, name="张三", phone="13812345678", email="zs@example.com", org_unit=org.branch_a
+    )
     b = create_customer(actor=org.admin, name="李四", phone="13987654321", org_unit=org.branch_b)
     return a, b
 
@@ -35,8 +37,9 @@ def test_manager_sees_only_his_branch(org, api_for, customers):
 
 def test_manager_cannot_move_a_customer_out_of_his_units(org, api_for, customers):
     a, _b = customers
-    resp = api_for(org.manager_a).patch(f"/api/v1/customers/{a.pk}", json.dumps({"org_unit": "BB"}),
-                                        content_type="application/json")
+    resp = api_for(org.manager_a).patch(
+        f"/api/v1/customers/{a.pk}", json.dumps({"org_unit": "BB"}), content_type="application/json"
+    )
     assert resp.status_code == 404  # branch B's code is not even visible to him
     assert Customer.objects.get(pk=a.pk).org_unit_id == org.branch_a.pk
 
@@ -45,7 +48,9 @@ def test_executive_reads_all_and_changes_nothing(org, api_for, customers):
     a, b = customers
     api = api_for(org.executive)
     assert api.get("/api/v1/customers").json()["count"] == 2
-    resp = api.patch(f"/api/v1/customers/{a.pk}", json.dumps({"name": "改名"}), content_type="application/json")
+    resp = api.patch(
+        f"/api/v1/customers/{a.pk}", json.dumps({"name": "改名"}), content_type="application/json"
+    )
     assert resp.status_code == 403
     assert resp.json()["error"]["code"] == "forbidden"
     resp = api.post("/api/v1/customers", json.dumps({"name": "新客户"}), content_type="application/json")
@@ -55,7 +60,9 @@ def test_executive_reads_all_and_changes_nothing(org, api_for, customers):
 
 
 def test_masking_in_api_for_staff_without_permission(org, api_for):
-    a = create_customer(actor=org.admin, name="张三", phone="13812345678", email="zs@example.com", org_unit=org.team_a)
+    a = create_customer(
+        actor=org.admin, name="张三", phone="13812345678", email="zs@example.com", org_unit=org.team_a
+    )
     agent = api_for(org.agent_a).get(f"/api/v1/customers/{a.pk}").json()
     assert agent["phone"] == "138****5678"
     assert agent["email"] == "z***@example.com"
@@ -66,8 +73,12 @@ def test_masking_in_api_for_staff_without_permission(org, api_for):
 def test_change_writes_before_after_audit(org, api_for, customers):
     a, _b = customers
     api = api_for(org.manager_a)
-    resp = api.patch(f"/api/v1/customers/{a.pk}", json.dumps({"name": "张三丰"}), content_type="application/json",
-                     headers={"X-Request-ID": "req-123"})
+    resp = api.patch(
+        f"/api/v1/customers/{a.pk}",
+        json.dumps({"name": "张三丰"}),
+        content_type="application/json",
+        headers={"X-Request-ID": "req-123"},
+    )
     assert resp.status_code == 200, resp.content
     entry = AuditEntry.objects.filter(object_id=str(a.pk), action="update").latest("at")
     assert entry.changes["name"] == ["张三", "张三丰"]
@@ -81,8 +92,11 @@ def test_optimistic_locking_conflict(org, api_for, customers):
     a, _b = customers
     api = api_for(org.manager_a)
     stale = "2000-01-01T00:00:00Z"
-    resp = api.patch(f"/api/v1/customers/{a.pk}", json.dumps({"name": "X", "expected_updated_at": stale}),
-                     content_type="application/json")
+    resp = api.patch(
+        f"/api/v1/customers/{a.pk}",
+        json.dumps({"name": "X", "expected_updated_at": stale}),
+        content_type="application/json",
+    )
     assert resp.status_code == 409
     assert resp.json()["error"]["code"] == "conflict"
     assert Customer.objects.get(pk=a.pk).name == "张三"
@@ -90,8 +104,11 @@ def test_optimistic_locking_conflict(org, api_for, customers):
 
 def test_validation_error_shape_names_the_field(org, api_for):
     api = api_for(org.quality)
-    resp = api.post("/api/v1/customers", json.dumps({"name": "王五", "email": "not-an-email"}),
-                    content_type="application/json")
+    resp = api.post(
+        "/api/v1/customers",
+        json.dumps({"name": "王五", "email": "not-an-email"}),
+        content_type="application/json",
+    )
     assert resp.status_code == 422
     body = resp.json()["error"]
     assert body["code"] == "validation_error"
@@ -128,19 +145,28 @@ def test_token_narrowed_to_units(org, client):
 
     create_customer(actor=org.admin, name="甲", org_unit=org.branch_a)
     create_customer(actor=org.admin, name="乙", org_unit=org.branch_b)
-    _t, key = create_api_token(actor=org.quality, user=org.quality, name="a-only", unit_paths=[org.branch_a.path])
-    names = [c["name"] for c in client.get("/api/v1/customers", headers={"Authorization": f"Bearer {key}"}).json()["items"]]
+    _t, key = create_api_token(
+        actor=org.quality, user=org.quality, name="a-only", unit_paths=[org.branch_a.path]
+    )
+    names = [
+        c["name"]
+        for c in client.get("/api/v1/customers", headers={"Authorization": f"Bearer {key}"}).json()["items"]
+    ]
     assert names == ["甲"]
 
 
 def test_unit_tree_move_subtree(org, api_for):
     api = api_for(org.admin)
-    resp = api.post("/api/v1/org-units/BA-T/move", json.dumps({"parent": "BB"}), content_type="application/json")
+    resp = api.post(
+        "/api/v1/org-units/BA-T/move", json.dumps({"parent": "BB"}), content_type="application/json"
+    )
     assert resp.status_code == 200, resp.content
     moved = resp.json()
     assert moved["path"] == f"{org.branch_b.path}{org.team_a.pk}/"
     assert moved["depth"] == 3
-    resp = api.post("/api/v1/org-units/R1/move", json.dumps({"parent": "BB"}), content_type="application/json")
+    resp = api.post(
+        "/api/v1/org-units/R1/move", json.dumps({"parent": "BB"}), content_type="application/json"
+    )
     assert resp.status_code == 422  # not under its own descendant
     # After the move, manager A no longer sees the team; manager B does.
     assert api_for(org.manager_a).get("/api/v1/org-units/BA-T").status_code == 404
@@ -152,21 +178,35 @@ def test_raci_matrix_edit_and_read(org, api_for):
 
     Process.objects.create(code="P1", name="投诉处理")
     api = api_for(org.quality)
-    resp = api.put("/api/v1/responsibility-matrix", json.dumps({"process": "P1", "role": "frontline", "raci": "R"}),
-                   content_type="application/json")
+    resp = api.put(
+        "/api/v1/responsibility-matrix",
+        json.dumps({"process": "P1", "role": "frontline", "raci": "R"}),
+        content_type="application/json",
+    )
     assert resp.status_code == 200, resp.content
     assert resp.json()["rows"][0]["frontline"] == "R"
-    resp = api.put("/api/v1/responsibility-matrix", json.dumps({"process": "P1", "role": "frontline", "raci": "X"}),
-                   content_type="application/json")
+    resp = api.put(
+        "/api/v1/responsibility-matrix",
+        json.dumps({"process": "P1", "role": "frontline", "raci": "X"}),
+        content_type="application/json",
+    )
     assert resp.status_code == 422
 
 
 def test_comment_mentions_notify_only_people_who_can_see(org, api_for):
     a = create_customer(actor=org.admin, name="王五", org_unit=org.team_a)
     api = api_for(org.manager_a)
-    resp = api.post("/api/v1/comments", json.dumps({"record_type": "org.customer", "record_id": str(a.pk),
-                                                    "body": "请 @agent_a 回访，@manager_b 知悉"}),
-                    content_type="application/json")
+    resp = api.post(
+        "/api/v1/comments",
+        json.dumps(
+            {
+                "record_type": "org.customer",
+                "record_id": str(a.pk),
+                "body": "请 @agent_a 回访，@manager_b 知悉",
+            }
+        ),
+        content_type="application/json",
+    )
     assert resp.status_code == 201, resp.content
     assert resp.json()["mentions"] == ["agent_a"]  # manager_b cannot see branch A's customer
     inbox = api_for(org.agent_a).get("/api/v1/notifications").json()

@@ -37,8 +37,16 @@ def test_cli_reports_every_bad_row_and_writes_nothing(org, tmp_path):
 def test_skip_invalid_writes_the_valid_rows(org, tmp_path):
     path = tmp_path / "customers.csv"
     path.write_text(BAD, encoding="utf-8")
-    call_command("import", "customers", str(path), "--as", "admin", "--skip-invalid", stdout=io.StringIO(),
-                 stderr=io.StringIO())
+    call_command(
+        "import",
+        "customers",
+        str(path),
+        "--as",
+        "admin",
+        "--skip-invalid",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     assert set(Customer.objects.values_list("name", flat=True)) == {"王五", "王一"}
 
 

@@ -64,9 +64,20 @@ def test_admin_edit_goes_through_services_and_audit(org, client_for, customers):
 
     a, _b = customers
     c = client_for(org.quality)
-    resp = c.post(f"/admin/org/customer/{a.pk}/change/", {
-        "kind": "individual", "name": "张三（已核实）", "phone": "13812345678", "email": "", "id_number": "",
-        "org_unit": org.branch_a.pk, "consent_contact": "on", "consent_survey": "on", "notes": ""})
+    resp = c.post(
+        f"/admin/org/customer/{a.pk}/change/",
+        {
+            "kind": "individual",
+            "name": "张三（已核实）",
+            "phone": "13812345678",
+            "email": "",
+            "id_number": "",
+            "org_unit": org.branch_a.pk,
+            "consent_contact": "on",
+            "consent_survey": "on",
+            "notes": "",
+        },
+    )
     assert resp.status_code == 302, resp.content.decode()[:3000]
     assert Customer.objects.get(pk=a.pk).name == "张三（已核实）"
     entry = AuditEntry.objects.filter(object_id=str(a.pk), action="update").latest("at")

@@ -40,8 +40,17 @@ class AuditEntryAdmin(ModelAdmin):
     list_display = ["at", "actor_name", "action", "content_type", "object_repr", "verb", "request_id"]
     list_filter = ["action", "content_type", ("at", admin.DateFieldListFilter)]
     search_fields = ["object_repr", "actor_name", "request_id", "object_id", "verb"]
-    readonly_fields = ["at", "actor_name", "request_id", "action", "verb", "content_type", "object_id",
-                       "object_repr", "change_table"]
+    readonly_fields = [
+        "at",
+        "actor_name",
+        "request_id",
+        "action",
+        "verb",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "change_table",
+    ]
     fields = readonly_fields
     actions = ["export_xlsx"]
     date_hierarchy = "at"
@@ -69,10 +78,27 @@ class AuditEntryAdmin(ModelAdmin):
 
     @admin.action(description=gettext_lazy("Export selected to Excel"))
     def export_xlsx(self, request: HttpRequest, queryset: Any) -> HttpResponse:
-        headers = [_("time"), _("user"), _("action"), _("record type"), _("record"), _("changes"), _("request id")]
-        rows = ([e.at, e.actor_name, e.get_action_display(), str(e.content_type or ""), e.object_repr,
-                 "; ".join(f"{k}: {b} → {a}" for k, b, a in audit.readable_changes(e, request.user)), e.request_id]
-                for e in queryset[:100_000])
+        headers = [
+            _("time"),
+            _("user"),
+            _("action"),
+            _("record type"),
+            _("record"),
+            _("changes"),
+            _("request id"),
+        ]
+        rows = (
+            [
+                e.at,
+                e.actor_name,
+                e.get_action_display(),
+                str(e.content_type or ""),
+                e.object_repr,
+                "; ".join(f"{k}: {b} → {a}" for k, b, a in audit.readable_changes(e, request.user)),
+                e.request_id,
+            ]
+            for e in queryset[:100_000]
+        )
         data, ctype = export_table(headers, rows, "xlsx")
         response = HttpResponse(data, content_type=ctype)
         response["Content-Disposition"] = 'attachment; filename="audit-trail.xlsx"'
@@ -107,7 +133,9 @@ class NotificationAdmin(ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
         services.mark_read(request.user, [int(object_id)] if object_id.isdigit() else [])
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -153,8 +181,14 @@ class ApiTokenAdmin(ModelAdmin):
             from django.utils import timezone
 
             days = max(1, (obj.expires_at - timezone.now()).days)
-        token, key = services.create_api_token(actor=request.user, user=request.user, name=obj.name,
-                                               can_write=obj.can_write, unit_paths=obj.unit_paths or [], days=days)
+        token, key = services.create_api_token(
+            actor=request.user,
+            user=request.user,
+            name=obj.name,
+            can_write=obj.can_write,
+            unit_paths=obj.unit_paths or [],
+            days=days,
+        )
         obj.pk = token.pk
         messages.warning(request, _("Copy the key now; it is not shown again: %(key)s") % {"key": key})
 

@@ -31,7 +31,11 @@ class ArchivedFilter(admin.SimpleListFilter):
     parameter_name = "archived"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("active", gettext_lazy("Active")), ("archived", gettext_lazy("Archived")), ("all", gettext_lazy("All"))]
+        return [
+            ("active", gettext_lazy("Active")),
+            ("archived", gettext_lazy("Archived")),
+            ("all", gettext_lazy("All")),
+        ]
 
     def choices(self, changelist: Any) -> Any:
         for lookup, title in self.lookup_choices:
@@ -106,8 +110,10 @@ class ScopedAdmin(ModelAdmin):
         return self._masked(request, super().get_fields(request, obj))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [(name, {**opts, "fields": self._masked(request, opts.get("fields", ()))})
-                for name, opts in super().get_fieldsets(request, obj)]
+        return [
+            (name, {**opts, "fields": self._masked(request, opts.get("fields", ()))})
+            for name, opts in super().get_fieldsets(request, obj)
+        ]
 
     def get_list_display(self, request: HttpRequest) -> Any:
         return self._masked(request, super().get_list_display(request))
@@ -119,11 +125,16 @@ class ScopedAdmin(ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         try:
             if change:
-                changes = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+                changes = {
+                    name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+                }
                 saved = services.update_record(obj, actor=request.user, changes=changes)
             else:
-                data = {f.name: getattr(obj, f.name) for f in obj._meta.concrete_fields
-                        if not f.primary_key and f.editable and f.name in form.cleaned_data}
+                data = {
+                    f.name: getattr(obj, f.name)
+                    for f in obj._meta.concrete_fields
+                    if not f.primary_key and f.editable and f.name in form.cleaned_data
+                }
                 saved = self.create(request, data)
         except DomainError as exc:
             raise PermissionDenied(exc.message) from exc
@@ -166,8 +177,13 @@ class ScopedAdmin(ModelAdmin):
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         obj = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
         entries = [(e, audit.readable_changes(e, request.user)) for e in audit.history_for(obj)[:500]]
-        context = {**self.admin_site.each_context(request), "title": _("History: %(obj)s") % {"obj": obj},
-                   "object": obj, "entries": entries, "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History: %(obj)s") % {"obj": obj},
+            "object": obj,
+            "entries": entries,
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "sqms/history.html", context)
 
     def get_urls(self) -> list[Any]:
@@ -198,18 +214,30 @@ class ScopedAdmin(ModelAdmin):
                 error = _("Choose a file to import.")
             else:
                 try:
-                    report = import_file(self.import_kind, actor=request.user, raw=upload.read(),
-                                         filename=upload.name or "upload.csv",
-                                         skip_invalid=bool(request.POST.get("skip_invalid")),
-                                         dry_run=bool(request.POST.get("dry_run")))
+                    report = import_file(
+                        self.import_kind,
+                        actor=request.user,
+                        raw=upload.read(),
+                        filename=upload.name or "upload.csv",
+                        skip_invalid=bool(request.POST.get("skip_invalid")),
+                        dry_run=bool(request.POST.get("dry_run")),
+                    )
                 except DomainError as exc:
                     error = exc.message
                 if report and report.written:
                     messages.success(request, _("%(n)s rows imported.") % {"n": report.written})
-        columns = [(c.names[0], c.required, ", ".join(c.names[1:])) for c in IMPORT_KINDS[self.import_kind].importer.columns]
-        context = {**self.admin_site.each_context(request), "title": _("Import %(name)s") % {
-            "name": self.model._meta.verbose_name_plural}, "opts": self.model._meta, "report": report, "error": error,
-            "columns": columns}
+        columns = [
+            (c.names[0], c.required, ", ".join(c.names[1:]))
+            for c in IMPORT_KINDS[self.import_kind].importer.columns
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import %(name)s") % {"name": self.model._meta.verbose_name_plural},
+            "opts": self.model._meta,
+            "report": report,
+            "error": error,
+            "columns": columns,
+        }
         return render(request, "sqms/import.html", context)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
@@ -224,4 +252,3 @@ class ScopedAdmin(ModelAdmin):
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{self.export_kind}.{fmt}"'
         return response
-

@@ -1,7 +1,6 @@
 """Platform endpoints: the current user, notifications, comments, the audit trail, API tokens,
 imports and exports."""
 
-
 from datetime import datetime
 from typing import Any
 
@@ -38,9 +37,15 @@ def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     scope = scope_for(user)
     pref = getattr(user, "preference", None) if hasattr(user, "preference") else None
-    return {"id": user.pk, "username": user.username, "name": user.get_full_name() or user.username,
-            "roles": sorted(scope.roles), "all_units": scope.all_units, "unit_paths": list(scope.unit_paths),
-            "language": pref.language if pref else "zh-hans"}
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.get_full_name() or user.username,
+        "roles": sorted(scope.roles),
+        "all_units": scope.all_units,
+        "unit_paths": list(scope.unit_paths),
+        "language": pref.language if pref else "zh-hans",
+    }
 
 
 class NotificationOut(Schema):
@@ -97,9 +102,14 @@ def _target(record_type: str, record_id: str) -> Any:
 
 
 def _comment_out(c: Any) -> dict[str, Any]:
-    return {"id": c.pk, "author": c.author.get_full_name() or c.author.username if c.author else "",
-            "body": c.body, "internal": c.internal, "mentions": [u.username for u in c.mentions.all()],
-            "created_at": c.created_at}
+    return {
+        "id": c.pk,
+        "author": c.author.get_full_name() or c.author.username if c.author else "",
+        "body": c.body,
+        "internal": c.internal,
+        "mentions": [u.username for u in c.mentions.all()],
+        "created_at": c.created_at,
+    }
 
 
 @router.get("/comments", response=list[CommentOut])
@@ -164,9 +174,15 @@ def audit_entries(request: HttpRequest, filters: Query[AuditFilter]) -> list[dic
 
 def _audit_out(e: Any, user: Any) -> dict[str, Any]:
     return {
-        "id": e.pk, "at": e.at, "actor": e.actor_name, "request_id": e.request_id, "action": e.action,
-        "verb": e.verb, "record_type": f"{e.content_type.app_label}.{e.content_type.model}" if e.content_type else "",
-        "record_id": e.object_id, "record": e.object_repr,
+        "id": e.pk,
+        "at": e.at,
+        "actor": e.actor_name,
+        "request_id": e.request_id,
+        "action": e.action,
+        "verb": e.verb,
+        "record_type": f"{e.content_type.app_label}.{e.content_type.model}" if e.content_type else "",
+        "record_id": e.object_id,
+        "record": e.object_repr,
         "changes": [list(r) for r in readable_changes(e, user)],
     }
 
@@ -201,9 +217,14 @@ def tokens(request: HttpRequest) -> Any:
 
 @router.post("/api-tokens", response={201: TokenCreatedOut})
 def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
-    token, key = services.create_api_token(actor=request.user, user=request.user, name=payload.name,
-                                           can_write=payload.can_write, unit_paths=payload.unit_paths,
-                                           days=payload.days)
+    token, key = services.create_api_token(
+        actor=request.user,
+        user=request.user,
+        name=payload.name,
+        can_write=payload.can_write,
+        unit_paths=payload.unit_paths,
+        days=payload.days,
+    )
     data = TokenOut.from_orm(token).dict()
     data["key"] = key
     return 201, data
@@ -223,15 +244,26 @@ class ImportOut(Schema):
 
 
 @router.post("/imports/{kind}", response={200: ImportOut, 422: ImportOut})
-def run_import(request: HttpRequest, kind: str, file: File[UploadedFile], skip_invalid: Form[bool] = False,
-               dry_run: Form[bool] = False) -> tuple[int, dict[str, Any]]:
-    report = import_file(kind, actor=request.user, raw=file.read(), filename=file.name or "upload.csv",
-                         skip_invalid=skip_invalid, dry_run=dry_run)
+def run_import(
+    request: HttpRequest,
+    kind: str,
+    file: File[UploadedFile],
+    skip_invalid: Form[bool] = False,
+    dry_run: Form[bool] = False,
+) -> tuple[int, dict[str, Any]]:
+    report = import_file(
+        kind,
+        actor=request.user,
+        raw=file.read(),
+        filename=file.name or "upload.csv",
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+    )
     return (200 if report.ok or skip_invalid else 422), report.to_dict()
 
 
 @router.get("/exports/{kind}")
-def run_export(request: HttpRequest, kind: str, format: str = "xlsx") -> HttpResponse:  # noqa: A002
+def run_export(request: HttpRequest, kind: str, format: str = "xlsx") -> HttpResponse:
     data, content_type = export_kind(kind, actor=request.user, fmt=format)
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{kind}.{format}"'

@@ -35,7 +35,9 @@ class TokenAuth(HttpBearer):
             base = scope_for(user)
             narrowed = tuple(p for p in api_token.unit_paths if base.covers_path(p))
             forget_scope(user)
-            user._sqms_scope = Scope(user_id=user.pk, unit_paths=narrowed, own_only=base.own_only, roles=base.roles)
+            user._sqms_scope = Scope(
+                user_id=user.pk, unit_paths=narrowed, own_only=base.own_only, roles=base.roles
+            )
         request.user = user
         request.api_token = api_token  # type: ignore[attr-defined]
         return user
@@ -65,8 +67,14 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str,
-                   fields: dict[str, list[str]] | None = None) -> HttpResponse:
+def error_response(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+) -> HttpResponse:
     return api.create_response(
         request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
     )

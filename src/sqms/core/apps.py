@@ -10,13 +10,25 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from sqms.core.navigation import NavItem, admin_model_url, register_nav
 
-        def signed_in(request):  # noqa: ANN001, ANN202
+        def signed_in(request):
             return request.user.is_authenticated
 
         register_nav("overview", NavItem(_("Dashboard"), "dashboard", "admin:index", None, 0))
-        register_nav("overview", NavItem(_("Notifications"), "notifications", admin_model_url("core", "notification"),
-                                         signed_in, 10))
-        register_nav("system", NavItem(_("Audit trail"), "history", admin_model_url("core", "auditentry"),
-                                       "core.view_auditentry", 20))
-        register_nav("system", NavItem(_("API tokens"), "key", admin_model_url("core", "apitoken"), signed_in, 30))
-        register_nav("system", NavItem(_("Users"), "person", admin_model_url("auth", "user"), "auth.view_user", 40))
+        register_nav(
+            "overview",
+            NavItem(
+                _("Notifications"), "notifications", admin_model_url("core", "notification"), signed_in, 10
+            ),
+        )
+        register_nav(
+            "system",
+            NavItem(
+                _("Audit trail"), "history", admin_model_url("core", "auditentry"), "core.view_auditentry", 20
+            ),
+        )
+        register_nav(
+            "system", NavItem(_("API tokens"), "key", admin_model_url("core", "apitoken"), signed_in, 30)
+        )
+        register_nav(
+            "system", NavItem(_("Users"), "person", admin_model_url("auth", "user"), "auth.view_user", 40)
+        )

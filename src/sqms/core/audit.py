@@ -6,12 +6,14 @@ cannot exist. Values are stored JSON-safe (foreign keys as ids with their text, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import uuid
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from sqms.core.context import current_request_id
@@ -75,7 +77,9 @@ def record(
         request_id=current_request_id(),
         action=action,
         verb=str(verb)[:200],
-        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False) if instance else None,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False)
+        if instance
+        else None,
         object_id=str(instance.pk) if instance is not None else "",
         object_repr=str(instance)[:255] if instance is not None else "",
         unit_path=unit_path_of(instance) if instance is not None else "",
@@ -95,13 +99,11 @@ def readable_changes(entry: AuditEntry, user: Any) -> list[tuple[str, Any, Any]]
     show_personal = can_see_personal(user)
     rows = []
     for name, pair in (entry.changes or {}).items():
-        before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
         label: Any = name.lstrip("_")
         if model is not None:
-            try:
+            with contextlib.suppress(FieldDoesNotExist):  # extras such as "_reason" have no field
                 label = model._meta.get_field(name).verbose_name
-            except Exception:  # noqa: BLE001 - extras like "_reason" have no field
-                pass
         if name in personal and not show_personal:
             before, after = mask(before), mask(after)
         rows.append((str(label), before, after))

@@ -17,7 +17,9 @@ class DomainError(Exception):
     status = 400
     default_message: Any = _("The request could not be processed.")
 
-    def __init__(self, message: Any = None, *, fields: dict[str, list[str]] | None = None, code: str | None = None):
+    def __init__(
+        self, message: Any = None, *, fields: dict[str, list[str]] | None = None, code: str | None = None
+    ):
         self.message = str(message if message is not None else self.default_message)
         self.fields = {k: [str(v) for v in vs] for k, vs in (fields or {}).items()}
         if code:

@@ -32,7 +32,10 @@ class RowError:
 
     def __str__(self) -> str:
         return _("line %(line)s, column %(column)s: %(reason)s") % {
-            "line": self.line, "column": self.column or "-", "reason": self.reason}
+            "line": self.line,
+            "column": self.column or "-",
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -67,7 +70,9 @@ def _decode(raw: bytes) -> str:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise ValidationFailed(_("The file is neither UTF-8 nor GBK text."), fields={"file": [_("Unknown encoding.")]})
+    raise ValidationFailed(
+        _("The file is neither UTF-8 nor GBK text."), fields={"file": [_("Unknown encoding.")]}
+    )
 
 
 def read_table(raw: bytes, filename: str) -> Table:
@@ -76,8 +81,10 @@ def read_table(raw: bytes, filename: str) -> Table:
     if suffix in (".xlsx", ".xlsm"):
         return _read_excel(raw)
     if suffix not in (".csv", ".txt", ""):
-        raise ValidationFailed(_("Unsupported file type %(ext)s: use CSV or Excel (.xlsx).") % {"ext": suffix},
-                               fields={"file": [_("Unsupported file type.")]})
+        raise ValidationFailed(
+            _("Unsupported file type %(ext)s: use CSV or Excel (.xlsx).") % {"ext": suffix},
+            fields={"file": [_("Unsupported file type.")]},
+        )
     text = _decode(raw)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -93,10 +100,16 @@ def read_table(raw: bytes, filename: str) -> Table:
                 raise ValidationFailed(_("Too many rows: at most %(n)s per file.") % {"n": MAX_ROWS})
             if not any(v.strip() for v in values):
                 continue
-            rows.append((reader.line_num, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+            rows.append(
+                (
+                    reader.line_num,
+                    {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)},
+                )
+            )
     except csv.Error as exc:
-        raise ValidationFailed(_("The CSV file cannot be read at line %(line)s: %(e)s") % {
-            "line": reader.line_num, "e": exc}) from exc
+        raise ValidationFailed(
+            _("The CSV file cannot be read at line %(line)s: %(e)s") % {"line": reader.line_num, "e": exc}
+        ) from exc
     return Table(header, rows)
 
 
@@ -105,9 +118,11 @@ def _read_excel(raw: bytes) -> Table:
 
     try:
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise ValidationFailed(_("The Excel file cannot be read: %(e)s") % {"e": exc},
-                               fields={"file": [_("Broken or unsupported Excel file.")]}) from exc
+    except Exception as exc:
+        raise ValidationFailed(
+            _("The Excel file cannot be read: %(e)s") % {"e": exc},
+            fields={"file": [_("Broken or unsupported Excel file.")]},
+        ) from exc
     ws = wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     try:
@@ -166,7 +181,9 @@ class Importer:
                 errors.append(RowError(1, col.names[0], _("Required column is missing.")))
         return mapping, errors
 
-    def parse_row(self, values: dict[str, str], mapping: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowError]]:
+    def parse_row(
+        self, values: dict[str, str], mapping: dict[str, str], line: int
+    ) -> tuple[dict[str, Any], list[RowError]]:
         data: dict[str, Any] = {}
         errors: list[RowError] = []
         for col in self.columns:
@@ -196,7 +213,9 @@ class Importer:
         raise NotImplementedError
 
 
-def run_import(importer: Importer, table: Table, *, skip_invalid: bool = False, dry_run: bool = False) -> ImportReport:
+def run_import(
+    importer: Importer, table: Table, *, skip_invalid: bool = False, dry_run: bool = False
+) -> ImportReport:
     report = ImportReport(total=len(table.rows), dry_run=dry_run)
     mapping, header_errors = importer.header_map(table.header)
     if header_errors:
@@ -250,8 +269,10 @@ def export_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    raise ValidationFailed(_("Unknown export format %(fmt)s: use csv or xlsx.") % {"fmt": fmt},
-                           fields={"format": [_("Use csv or xlsx.")]})
+    raise ValidationFailed(
+        _("Unknown export format %(fmt)s: use csv or xlsx.") % {"fmt": fmt},
+        fields={"format": [_("Use csv or xlsx.")]},
+    )
 
 
 def _xlsx_value(v: Any) -> Any:
@@ -289,12 +310,15 @@ def register_import(kind: str, importer: type[Importer], permission: str) -> Non
     IMPORT_KINDS[kind] = ImportKind(importer, permission)
 
 
-def register_export(kind: str, build: Callable[[Any], tuple[list[str], Iterable[Sequence[Any]]]], permission: str) -> None:
+def register_export(
+    kind: str, build: Callable[[Any], tuple[list[str], Iterable[Sequence[Any]]]], permission: str
+) -> None:
     EXPORT_KINDS[kind] = ExportKind(build, permission)
 
 
-def import_file(kind: str, *, actor: Any, raw: bytes, filename: str, skip_invalid: bool = False,
-                dry_run: bool = False) -> ImportReport:
+def import_file(
+    kind: str, *, actor: Any, raw: bytes, filename: str, skip_invalid: bool = False, dry_run: bool = False
+) -> ImportReport:
     from sqms.core import audit
     from sqms.core.errors import Forbidden, NotFound
     from sqms.core.models import AuditAction
@@ -304,10 +328,16 @@ def import_file(kind: str, *, actor: Any, raw: bytes, filename: str, skip_invali
         raise NotFound(_("Unknown import type %(kind)s.") % {"kind": kind})
     if not actor.has_perm(spec.permission):
         raise Forbidden()
-    report = run_import(spec.importer(actor), read_table(raw, filename), skip_invalid=skip_invalid, dry_run=dry_run)
+    report = run_import(
+        spec.importer(actor), read_table(raw, filename), skip_invalid=skip_invalid, dry_run=dry_run
+    )
     if report.written:
-        audit.record(actor=actor, action=AuditAction.IMPORT, verb=f"import {kind} {filename}"[:200],
-                     extra={"kind": kind, "file": filename, "written": report.written, "rejected": len(report.errors)})
+        audit.record(
+            actor=actor,
+            action=AuditAction.IMPORT,
+            verb=f"import {kind} {filename}"[:200],
+            extra={"kind": kind, "file": filename, "written": report.written, "rejected": len(report.errors)},
+        )
     return report
 
 

@@ -106,7 +106,10 @@ class Notification(models.Model):
     """An in-app message for one person; e-mail copies are sent after commit by a task."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=40, default="info")
     title = models.CharField(_("title"), max_length=200)
@@ -134,7 +137,11 @@ class Comment(models.Model):
     object_id = models.CharField(_("record id"), max_length=64)
     target = GenericForeignKey("content_type", "object_id")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     body = models.TextField(_("comment"))
     internal = models.BooleanField(_("internal"), default=True)
@@ -161,7 +168,10 @@ class ApiToken(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("acts as user"), on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acts as user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     prefix = models.CharField(_("prefix"), max_length=12, db_index=True, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -186,7 +196,7 @@ class ApiToken(models.Model):
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
-    def is_usable(self, now=None) -> bool:  # noqa: ANN001
+    def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 

@@ -125,5 +125,9 @@ UNFOLD: dict[str, Any] = {
             "950": "oklch(25.8% .092 26.042)",
         },
     },
-    "SIDEBAR": {"show_search": True, "show_all_applications": False, "navigation": "sqms.core.navigation.sidebar"},
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "sqms.core.navigation.sidebar",
+    },
 }

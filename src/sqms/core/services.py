@@ -67,7 +67,9 @@ def create_record(model: type[M], *, actor: Any, data: dict[str, Any], verb: str
     clean_or_raise(instance)
     require_in_scope(actor, instance)
     instance.save()
-    audit.record(actor=actor, action=AuditAction.CREATE, instance=instance, after=audit.snapshot(instance), verb=verb)
+    audit.record(
+        actor=actor, action=AuditAction.CREATE, instance=instance, after=audit.snapshot(instance), verb=verb
+    )
     return instance
 
 
@@ -86,7 +88,10 @@ def update_record(
     require_perm(actor, perm_name(model, "change"))
     require_in_scope(actor, instance)
     locked = model._default_manager.select_for_update().get(pk=instance.pk)
-    if expected_updated_at is not None and getattr(locked, "updated_at", None) not in (None, expected_updated_at):
+    if expected_updated_at is not None and getattr(locked, "updated_at", None) not in (
+        None,
+        expected_updated_at,
+    ):
         raise Conflict()
     before = audit.snapshot(locked)
     for name, value in changes.items():
@@ -98,7 +103,9 @@ def update_record(
     locked.save()
     after = audit.snapshot(locked)
     if audit.diff(before, after):
-        audit.record(actor=actor, action=AuditAction.UPDATE, instance=locked, before=before, after=after, verb=verb)
+        audit.record(
+            actor=actor, action=AuditAction.UPDATE, instance=locked, before=before, after=after, verb=verb
+        )
     return locked
 
 
@@ -110,8 +117,12 @@ def archive_record(instance: M, *, actor: Any, reason: str = "") -> M:
     if getattr(instance, "archived_at", None) is not None:
         return instance
     instance.archived_at = timezone.now()  # type: ignore[attr-defined]
-    instance.save(update_fields=["archived_at", "updated_at"] if hasattr(instance, "updated_at") else ["archived_at"])
-    audit.record(actor=actor, action=AuditAction.ARCHIVE, instance=instance, verb=reason, extra={"reason": reason})
+    instance.save(
+        update_fields=["archived_at", "updated_at"] if hasattr(instance, "updated_at") else ["archived_at"]
+    )
+    audit.record(
+        actor=actor, action=AuditAction.ARCHIVE, instance=instance, verb=reason, extra={"reason": reason}
+    )
     return instance
 
 
@@ -148,7 +159,12 @@ def notify(
             continue
         seen.add(user.pk)
         n = Notification.objects.create(
-            recipient=user, title=str(title)[:200], body=body, url=url, kind=kind, email=email and bool(user.email)
+            recipient=user,
+            title=str(title)[:200],
+            body=body,
+            url=url,
+            kind=kind,
+            email=email and bool(user.email),
         )
         created.append(n)
         if n.email:
@@ -209,8 +225,14 @@ def add_comment(target: models.Model, *, actor: Any, body: str, internal: bool =
         except NoReverseMatch:
             url = ""
         who = actor.get_full_name() or actor.get_username()
-        notify(visible, title=_("%(who)s mentioned you on %(record)s") % {"who": who, "record": target}, body=body,
-               url=url, kind="mention", email=True)
+        notify(
+            visible,
+            title=_("%(who)s mentioned you on %(record)s") % {"who": who, "record": target},
+            body=body,
+            url=url,
+            kind="mention",
+            email=True,
+        )
     return comment
 
 
@@ -242,7 +264,9 @@ def create_api_token(
     scope = scope_for(user)
     for p in unit_paths or []:
         if not scope.covers_path(p):
-            raise ValidationFailed(fields={"unit_paths": [_("A token cannot reach beyond its user's org units.")]})
+            raise ValidationFailed(
+                fields={"unit_paths": [_("A token cannot reach beyond its user's org units.")]}
+            )
     key = "sqms_" + secrets.token_urlsafe(32)
     days = settings.SQMS_API_TOKEN_DAYS if days is None else days
     token = ApiToken.objects.create(

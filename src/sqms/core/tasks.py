@@ -22,7 +22,12 @@ def send_notification_email(notification_id: int) -> bool:
         return False
     n = Notification.objects.select_related("recipient").get(pk=notification_id)
     try:
-        send_mail(f"[SQMS] {n.title}", f"{n.body}\n\n{n.url}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+        send_mail(
+            f"[SQMS] {n.title}",
+            f"{n.body}\n\n{n.url}".strip(),
+            settings.DEFAULT_FROM_EMAIL,
+            [n.recipient.email],
+        )
     except Exception:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)  # let the retry send it
         raise

@@ -52,8 +52,12 @@ def add_comment(request: HttpRequest, ct_id: int, object_id: str) -> HttpRespons
     if obj is None or not is_visible(request.user, obj):
         raise Http404
     try:
-        services.add_comment(obj, actor=request.user, body=request.POST.get("body", ""),
-                             internal=request.POST.get("internal", "1") == "1")
+        services.add_comment(
+            obj,
+            actor=request.user,
+            body=request.POST.get("body", ""),
+            internal=request.POST.get("internal", "1") == "1",
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect(_next(request))

@@ -58,7 +58,17 @@ class CustomerAdmin(ScopedAdmin):
     list_display = ["name", "kind", "phone", "email", "org_unit", "consent_survey"]
     list_filter = ["kind", "consent_survey", "consent_contact"]
     search_fields = ["name"]
-    fields = ["kind", "name", "phone", "email", "id_number", "org_unit", "consent_contact", "consent_survey", "notes"]
+    fields = [
+        "kind",
+        "name",
+        "phone",
+        "email",
+        "id_number",
+        "org_unit",
+        "consent_contact",
+        "consent_survey",
+        "notes",
+    ]
     autocomplete_fields = ["org_unit"]
     import_kind = "customers"
     export_kind = "customers"
@@ -92,8 +102,12 @@ class ProcessAdmin(ScopedAdmin):
             if not role:
                 continue
             deleted = f in formset.deleted_forms
-            services.set_responsibility(actor=request.user, process=form.instance, role=role,
-                                        raci=None if deleted else f.cleaned_data.get("raci"))
+            services.set_responsibility(
+                actor=request.user,
+                process=form.instance,
+                role=role,
+                raci=None if deleted else f.cleaned_data.get("raci"),
+            )
 
 
 @admin.register(RoleAssignment)

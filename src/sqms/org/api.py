@@ -1,6 +1,5 @@
 """Organisation endpoints: /org-units, /staff, /customers, /processes, /responsibility-matrix."""
 
-
 from datetime import datetime
 from typing import Any
 
@@ -35,8 +34,17 @@ class UnitOut(Schema):
 
 
 def _unit_out(u: OrgUnit) -> dict[str, Any]:
-    return {"id": u.pk, "code": u.code, "name": u.name, "name_en": u.name_en, "kind": u.kind,
-            "parent": u.parent.code if u.parent else None, "path": u.path, "depth": u.depth, "active": u.active}
+    return {
+        "id": u.pk,
+        "code": u.code,
+        "name": u.name,
+        "name_en": u.name_en,
+        "kind": u.kind,
+        "parent": u.parent.code if u.parent else None,
+        "path": u.path,
+        "depth": u.depth,
+        "active": u.active,
+    }
 
 
 class UnitIn(Schema):
@@ -85,8 +93,14 @@ def get_unit(request: HttpRequest, code: str) -> dict[str, Any]:
 @router.post("/org-units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, Any]]:
     parent = _unit_by_code(request.user, payload.parent)
-    unit = services.create_unit(actor=request.user, code=payload.code, name=payload.name, kind=payload.kind,
-                                parent=parent, name_en=payload.name_en)
+    unit = services.create_unit(
+        actor=request.user,
+        code=payload.code,
+        name=payload.name,
+        kind=payload.kind,
+        parent=parent,
+        name_en=payload.name_en,
+    )
     return 201, _unit_out(unit)
 
 
@@ -99,7 +113,9 @@ def patch_unit(request: HttpRequest, code: str, payload: UnitPatch) -> dict[str,
 @router.post("/org-units/{code}/move", response=UnitOut)
 def move_unit(request: HttpRequest, code: str, payload: MoveIn) -> dict[str, Any]:
     unit = _unit_by_code(request.user, code)
-    return _unit_out(services.move_unit(unit, actor=request.user, new_parent=_unit_by_code(request.user, payload.parent)))
+    return _unit_out(
+        services.move_unit(unit, actor=request.user, new_parent=_unit_by_code(request.user, payload.parent))
+    )
 
 
 class StaffOut(Schema):
@@ -114,9 +130,16 @@ class StaffOut(Schema):
 
 
 def _staff_out(user: Any, s: Any) -> dict[str, Any]:
-    return {"id": s.pk, "employee_no": s.employee_no, "name": s.name, "username": s.user.username,
-            "org_unit": s.org_unit.code, "position": s.position, "phone": masked_value(user, s.phone),
-            "active": s.active}
+    return {
+        "id": s.pk,
+        "employee_no": s.employee_no,
+        "name": s.name,
+        "username": s.user.username,
+        "org_unit": s.org_unit.code,
+        "position": s.position,
+        "phone": masked_value(user, s.phone),
+        "active": s.active,
+    }
 
 
 class StaffIn(Schema):
@@ -187,10 +210,18 @@ class CustomerOut(Schema):
 
 
 def _customer_out(user: Any, c: Customer) -> dict[str, Any]:
-    return {"id": c.pk, "kind": c.kind, "name": c.name, "phone": masked_value(user, c.phone),
-            "email": masked_value(user, c.email), "id_number": masked_value(user, c.id_number),
-            "org_unit": c.org_unit.code if c.org_unit else None, "consent_contact": c.consent_contact,
-            "consent_survey": c.consent_survey, "updated_at": c.updated_at}
+    return {
+        "id": c.pk,
+        "kind": c.kind,
+        "name": c.name,
+        "phone": masked_value(user, c.phone),
+        "email": masked_value(user, c.email),
+        "id_number": masked_value(user, c.id_number),
+        "org_unit": c.org_unit.code if c.org_unit else None,
+        "consent_contact": c.consent_contact,
+        "consent_survey": c.consent_survey,
+        "updated_at": c.updated_at,
+    }
 
 
 class CustomerIn(Schema):
@@ -250,14 +281,20 @@ def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatc
     changes = payload.dict(exclude_unset=True)
     expected = changes.pop("expected_updated_at", None)
     if "org_unit" in changes:
-        changes["org_unit"] = _unit_by_code(request.user, changes["org_unit"]) if changes["org_unit"] else None
-    updated = services.update_customer(customer, actor=request.user, changes=changes, expected_updated_at=expected)
+        changes["org_unit"] = (
+            _unit_by_code(request.user, changes["org_unit"]) if changes["org_unit"] else None
+        )
+    updated = services.update_customer(
+        customer, actor=request.user, changes=changes, expected_updated_at=expected
+    )
     return _customer_out(request.user, updated)
 
 
 @router.post("/customers/{customer_id}/archive", response=CustomerOut)
 def archive_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    return _customer_out(request.user, archive_record(_customer(request.user, customer_id), actor=request.user))
+    return _customer_out(
+        request.user, archive_record(_customer(request.user, customer_id), actor=request.user)
+    )
 
 
 class RaciOut(Schema):
@@ -275,9 +312,13 @@ class RaciIn(Schema):
 def raci(request: HttpRequest) -> dict[str, Any]:
     require_perm(request.user, "org.view_responsibility")
     procs, roles, cells = selectors.raci_matrix(request.user)
-    return {"roles": [code for code, _label in roles],
-            "rows": [{"process": p.code, "name": p.name, **{code: cells.get((p.pk, code), "") for code, _l in roles}}
-                     for p in procs]}
+    return {
+        "roles": [code for code, _label in roles],
+        "rows": [
+            {"process": p.code, "name": p.name, **{code: cells.get((p.pk, code), "") for code, _l in roles}}
+            for p in procs
+        ],
+    }
 
 
 @router.put("/responsibility-matrix", response=RaciOut)

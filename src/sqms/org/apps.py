@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _sync_roles(sender, **kwargs):  # noqa: ANN001, ANN003, ARG001
+def _sync_roles(sender, **kwargs):
     from sqms.org.roles import sync_roles
 
     sync_roles()
@@ -27,15 +27,35 @@ class OrgConfig(AppConfig):
         register_scoped(models.Customer, path_field="org_unit__path")
         register_scoped(models.Process, path_field="owner_unit__path")
         register_scoped(models.Responsibility, path_field="process__owner_unit__path")
-        register_nav("org", NavItem(_("Org units"), "account_tree", admin_model_url("org", "orgunit"),
-                                    "org.view_orgunit", 10))
-        register_nav("org", NavItem(_("Staff"), "badge", admin_model_url("org", "staff"), "org.view_staff", 20))
-        register_nav("org", NavItem(_("Customers"), "group", admin_model_url("org", "customer"),
-                                    "org.view_customer", 30))
-        register_nav("org", NavItem(_("Responsibility matrix"), "grid_on", "org:raci", "org.view_responsibility", 40))
-        register_nav("org", NavItem(_("Processes"), "route", admin_model_url("org", "process"), "org.view_process", 45))
-        register_nav("system", NavItem(_("Role assignments"), "admin_panel_settings",
-                                       admin_model_url("org", "roleassignment"), "org.view_roleassignment", 10))
+        register_nav(
+            "org",
+            NavItem(
+                _("Org units"), "account_tree", admin_model_url("org", "orgunit"), "org.view_orgunit", 10
+            ),
+        )
+        register_nav(
+            "org", NavItem(_("Staff"), "badge", admin_model_url("org", "staff"), "org.view_staff", 20)
+        )
+        register_nav(
+            "org",
+            NavItem(_("Customers"), "group", admin_model_url("org", "customer"), "org.view_customer", 30),
+        )
+        register_nav(
+            "org", NavItem(_("Responsibility matrix"), "grid_on", "org:raci", "org.view_responsibility", 40)
+        )
+        register_nav(
+            "org", NavItem(_("Processes"), "route", admin_model_url("org", "process"), "org.view_process", 45)
+        )
+        register_nav(
+            "system",
+            NavItem(
+                _("Role assignments"),
+                "admin_panel_settings",
+                admin_model_url("org", "roleassignment"),
+                "org.view_roleassignment",
+                10,
+            ),
+        )
         register_card(Card("org", 10, dashboard.org_card))
 
         from sqms.core.io import register_export, register_import

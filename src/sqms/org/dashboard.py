@@ -17,8 +17,16 @@ def org_card(request: HttpRequest) -> dict[str, Any] | None:
     return {
         "title": _("Organisation"),
         "figures": [
-            {"label": _("Org units"), "value": figures["units"], "url": reverse("admin:org_orgunit_changelist")},
+            {
+                "label": _("Org units"),
+                "value": figures["units"],
+                "url": reverse("admin:org_orgunit_changelist"),
+            },
             {"label": _("Staff"), "value": figures["staff"], "url": reverse("admin:org_staff_changelist")},
-            {"label": _("Customers"), "value": figures["customers"], "url": reverse("admin:org_customer_changelist")},
+            {
+                "label": _("Customers"),
+                "value": figures["customers"],
+                "url": reverse("admin:org_customer_changelist"),
+            },
         ],
     }

@@ -23,8 +23,10 @@ def _choice(choices: Any) -> Any:
     def parse(text: str) -> str:
         value = by_text.get(text.strip().lower())
         if value is None:
-            raise ValueError(_("Unknown value “%(v)s”; use one of: %(opts)s") % {
-                "v": text, "opts": ", ".join(choices.values)})
+            raise ValueError(
+                _("Unknown value “%(v)s”; use one of: %(opts)s")
+                % {"v": text, "opts": ", ".join(choices.values)}
+            )
         return value
 
     return parse
@@ -105,9 +107,15 @@ class StaffImporter(_UnitLookup):
         from django.contrib.auth import get_user_model
 
         errors = {}
-        if Staff.objects.filter(employee_no=data["employee_no"]).exists() or data["employee_no"] in self._pending:
+        if (
+            Staff.objects.filter(employee_no=data["employee_no"]).exists()
+            or data["employee_no"] in self._pending
+        ):
             errors["employee_no"] = _("This employee number already exists.")
-        if get_user_model().objects.filter(username=data["username"]).exists() or f"u:{data['username']}" in self._pending:
+        if (
+            get_user_model().objects.filter(username=data["username"]).exists()
+            or f"u:{data['username']}" in self._pending
+        ):
             errors["username"] = _("This user name is taken.")
         if self.unit_in_scope(data["unit"]) is None:
             errors["unit"] = _("Unknown unit code (or outside your units).")

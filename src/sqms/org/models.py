@@ -20,7 +20,9 @@ class UnitKind(models.TextChoices):
     TEAM = "team", _("Team")
 
 
-code_validator = RegexValidator(r"^[A-Za-z0-9_.\-]+$", _("Use letters, digits, dot, dash and underscore only."))
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9_.\-]+$", _("Use letters, digits, dot, dash and underscore only.")
+)
 
 
 class OrgUnit(BusinessRecord):
@@ -32,12 +34,21 @@ class OrgUnit(BusinessRecord):
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     kind = models.CharField(_("type"), max_length=16, choices=UnitKind.choices, default=UnitKind.BRANCH)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="managed_units",
     )
     active = models.BooleanField(_("active"), default=True)
@@ -71,9 +82,15 @@ class Staff(BusinessRecord):
 
     PERSONAL_FIELDS = ("phone",)
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user account"), on_delete=models.PROTECT,
-                                related_name="staff")
-    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="staff"
+    )
     name = models.CharField(_("name"), max_length=60)
     employee_no = models.CharField(_("employee number"), max_length=30, unique=True)
     position = models.CharField(_("position"), max_length=60, blank=True)
@@ -92,16 +109,28 @@ class Staff(BusinessRecord):
 class RoleAssignment(models.Model):
     """A role held by a user in a unit (the unit is ignored for organisation-wide roles)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="role_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="role_assignments")
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
 
     class Meta:
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
-        constraints = [models.UniqueConstraint(fields=["user", "role", "org_unit"], name="uniq_role_assignment")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "org_unit"], name="uniq_role_assignment")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.org_unit or '*'}"
@@ -118,13 +147,21 @@ class Customer(BusinessRecord):
 
     PERSONAL_FIELDS = ("phone", "email", "id_number")
 
-    kind = models.CharField(_("type"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.INDIVIDUAL)
+    kind = models.CharField(
+        _("type"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.INDIVIDUAL
+    )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=30, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
     id_number = models.CharField(_("ID number"), max_length=30, blank=True)
-    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("home unit"), null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="customers")
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("home unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
     consent_contact = models.BooleanField(_("consents to follow-up contact"), default=True)
     consent_survey = models.BooleanField(_("consents to surveys"), default=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -145,8 +182,14 @@ class Process(BusinessRecord):
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
-    owner_unit = models.ForeignKey(OrgUnit, verbose_name=_("owner unit"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="processes")
+    owner_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("owner unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="processes",
+    )
 
     class Meta:
         verbose_name = _("process")
@@ -167,8 +210,9 @@ class Raci(models.TextChoices):
 class Responsibility(models.Model):
     """One cell of the responsibility matrix (A2): process × role → R/A/C/I."""
 
-    process = models.ForeignKey(Process, verbose_name=_("process"), on_delete=models.CASCADE,
-                                related_name="responsibilities")
+    process = models.ForeignKey(
+        Process, verbose_name=_("process"), on_delete=models.CASCADE, related_name="responsibilities"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     raci = models.CharField(_("R/A/C/I"), max_length=1, choices=Raci.choices)
 

@@ -17,14 +17,39 @@ SQMS_APPS: set[str] = {"core", "org"}
 
 ROLE_PATTERNS: dict[str, set[str]] = {
     Role.SYSTEM_ADMIN: {"*.*", "auth.*"},
-    Role.QUALITY_MANAGER: {"org.*", "core.view_auditentry", "core.add_apitoken", "core.change_apitoken",
-                           "core.view_apitoken"},
-    Role.UNIT_MANAGER: {"org.view_*", "org.add_staff", "org.change_staff", "org.add_customer", "org.change_customer",
-                        "org.view_personal_data", "core.view_auditentry"},
-    Role.FRONTLINE: {"org.view_orgunit", "org.view_staff", "org.view_customer", "org.add_customer",
-                     "org.change_customer", "org.view_process", "org.view_responsibility"},
-    Role.AUDITOR: {"org.view_orgunit", "org.view_staff", "org.view_customer", "org.view_process",
-                   "org.view_responsibility", "core.view_auditentry"},
+    Role.QUALITY_MANAGER: {
+        "org.*",
+        "core.view_auditentry",
+        "core.add_apitoken",
+        "core.change_apitoken",
+        "core.view_apitoken",
+    },
+    Role.UNIT_MANAGER: {
+        "org.view_*",
+        "org.add_staff",
+        "org.change_staff",
+        "org.add_customer",
+        "org.change_customer",
+        "org.view_personal_data",
+        "core.view_auditentry",
+    },
+    Role.FRONTLINE: {
+        "org.view_orgunit",
+        "org.view_staff",
+        "org.view_customer",
+        "org.add_customer",
+        "org.change_customer",
+        "org.view_process",
+        "org.view_responsibility",
+    },
+    Role.AUDITOR: {
+        "org.view_orgunit",
+        "org.view_staff",
+        "org.view_customer",
+        "org.view_process",
+        "org.view_responsibility",
+        "core.view_auditentry",
+    },
     Role.EXECUTIVE: {"*.view_*", "core.view_auditentry"},
 }
 # Executives and auditors read; nobody but the quality team and unit managers sees personal data by default.

@@ -13,7 +13,9 @@ def provide_scope(user: Any) -> Scope:
     roles = frozenset(a.role for a in assignments)
     if roles & ALL_UNIT_ROLES:
         return Scope(user_id=user.pk, all_units=True, roles=roles)
-    paths = [a.org_unit.path for a in assignments if a.role in (Role.UNIT_MANAGER, Role.AUDITOR) and a.org_unit]
+    paths = [
+        a.org_unit.path for a in assignments if a.role in (Role.UNIT_MANAGER, Role.AUDITOR) and a.org_unit
+    ]
     if paths:
         return Scope(user_id=user.pk, unit_paths=paths_in(paths), roles=roles)
     staff = Staff.objects.filter(user=user, archived_at__isnull=True).select_related("org_unit").first()

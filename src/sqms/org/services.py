@@ -23,7 +23,9 @@ User = get_user_model()
 
 
 @transaction.atomic
-def create_unit(*, actor: Any, code: str, name: str, kind: str, parent: OrgUnit | None, **extra: Any) -> OrgUnit:
+def create_unit(
+    *, actor: Any, code: str, name: str, kind: str, parent: OrgUnit | None, **extra: Any
+) -> OrgUnit:
     if parent is None and OrgUnit.objects.filter(parent__isnull=True).exists() and not actor.is_superuser:
         raise ValidationFailed(fields={"parent": [_("Only one root unit is allowed; choose a parent.")]})
     data = {"code": code, "name": name, "kind": kind, "parent": parent, **extra}
@@ -48,7 +50,9 @@ def _create_unit_record(actor: Any, data: dict[str, Any]) -> OrgUnit:
     return unit
 
 
-def update_unit(unit: OrgUnit, *, actor: Any, changes: dict[str, Any], expected_updated_at: Any = None) -> OrgUnit:
+def update_unit(
+    unit: OrgUnit, *, actor: Any, changes: dict[str, Any], expected_updated_at: Any = None
+) -> OrgUnit:
     if "parent" in changes or "parent_id" in changes:
         raise ValidationFailed(fields={"parent": [_("Use “move” to change a unit's parent.")]})
     return update_record(unit, actor=actor, changes=changes, expected_updated_at=expected_updated_at)
@@ -62,7 +66,9 @@ def move_unit(unit: OrgUnit, *, actor: Any, new_parent: OrgUnit) -> OrgUnit:
     require_in_scope(actor, new_parent)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
-        raise ValidationFailed(fields={"parent": [_("A unit cannot move under itself or its own descendants.")]})
+        raise ValidationFailed(
+            fields={"parent": [_("A unit cannot move under itself or its own descendants.")]}
+        )
     old_path, old_parent_id = unit.path, unit.parent_id
     new_path = f"{new_parent.path}{unit.pk}/"
     depth_shift = new_parent.depth + 1 - unit.depth
@@ -71,9 +77,14 @@ def move_unit(unit: OrgUnit, *, actor: Any, new_parent: OrgUnit) -> OrgUnit:
     )
     OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
     unit.refresh_from_db()
-    audit.record(actor=actor, action=AuditAction.UPDATE, instance=unit,
-                 before={"parent": old_parent_id, "path": old_path}, after={"parent": new_parent.pk, "path": unit.path},
-                 verb=_("Moved with its subtree"))
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=unit,
+        before={"parent": old_parent_id, "path": old_path},
+        after={"parent": new_parent.pk, "path": unit.path},
+        verb=_("Moved with its subtree"),
+    )
     return unit
 
 
@@ -101,9 +112,18 @@ def create_staff(
     else:
         user.set_unusable_password()
     user.save()
-    staff = create_record(Staff, actor=actor, data={
-        "user": user, "name": name, "employee_no": employee_no, "org_unit": org_unit, "position": position,
-        "phone": phone})
+    staff = create_record(
+        Staff,
+        actor=actor,
+        data={
+            "user": user,
+            "name": name,
+            "employee_no": employee_no,
+            "org_unit": org_unit,
+            "position": position,
+            "phone": phone,
+        },
+    )
     for role in [Role.FRONTLINE] if roles is None else roles:
         assign_role(actor=actor, user=user, role=role, org_unit=org_unit)
     return staff
@@ -131,7 +151,9 @@ def assign_role(*, actor: Any, user: Any, role: str, org_unit: OrgUnit | None) -
 def revoke_role(assignment: RoleAssignment, *, actor: Any) -> None:
     require_perm(actor, "org.delete_roleassignment")
     user, role = assignment.user, assignment.role
-    audit.record(actor=actor, action=AuditAction.DELETE, instance=assignment, before=audit.snapshot(assignment))
+    audit.record(
+        actor=actor, action=AuditAction.DELETE, instance=assignment, before=audit.snapshot(assignment)
+    )
     assignment.delete()
     if not RoleAssignment.objects.filter(user=user, role=role).exists():
         user.groups.remove(*Group.objects.filter(name=group_name(role)))
@@ -142,7 +164,9 @@ def create_customer(*, actor: Any, **data: Any) -> Customer:
     return create_record(Customer, actor=actor, data=data)
 
 
-def update_customer(customer: Customer, *, actor: Any, changes: dict[str, Any], expected_updated_at: Any = None) -> Customer:
+def update_customer(
+    customer: Customer, *, actor: Any, changes: dict[str, Any], expected_updated_at: Any = None
+) -> Customer:
     return update_record(customer, actor=actor, changes=changes, expected_updated_at=expected_updated_at)
 
 
@@ -161,14 +185,24 @@ def set_responsibility(*, actor: Any, process: Process, role: str, raci: str | N
     if not raci:
         if cell:
             cell.delete()
-            audit.record(actor=actor, action=AuditAction.UPDATE, instance=process, before={f"raci:{role}": before["raci"]},
-                         after={f"raci:{role}": None})
+            audit.record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                instance=process,
+                before={f"raci:{role}": before["raci"]},
+                after={f"raci:{role}": None},
+            )
         return None
     if cell is None:
         cell = Responsibility.objects.create(process=process, role=role, raci=raci)
     else:
         cell.raci = raci
         cell.save(update_fields=["raci"])
-    audit.record(actor=actor, action=AuditAction.UPDATE, instance=process, before={f"raci:{role}": before.get("raci")},
-                 after={f"raci:{role}": raci})
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=process,
+        before={f"raci:{role}": before.get("raci")},
+        after={f"raci:{role}": raci},
+    )
     return cell

@@ -28,7 +28,9 @@ def raci(request: HttpRequest) -> HttpResponse:
                     continue
                 _prefix, proc_id, role = key.split("-", 2)
                 if proc_id in procs and cells.get((int(proc_id), role), "") != value:
-                    services.set_responsibility(actor=request.user, process=procs[proc_id], role=role, raci=value or None)
+                    services.set_responsibility(
+                        actor=request.user, process=procs[proc_id], role=role, raci=value or None
+                    )
                     changed += 1
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -37,6 +39,12 @@ def raci(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(request.path)
     procs, roles, cells = selectors.raci_matrix(request.user)
     rows = [(p, [(code, cells.get((p.pk, code), "")) for code, _label in roles]) for p in procs]
-    context = {**admin.site.each_context(request), "title": _("Responsibility matrix"), "roles": roles, "rows": rows,
-               "can_edit": can_edit, "choices": Raci.choices}
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Responsibility matrix"),
+        "roles": roles,
+        "rows": rows,
+        "can_edit": can_edit,
+        "choices": Raci.choices,
+    }
     return render(request, "org/raci.html", context)

@@ -22,7 +22,12 @@ class Command(BaseCommand):
         run_all(size, self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo ready."))
         self.stdout.write("Logins (password %s):" % DEMO_PASSWORD)
-        for login, role in [("admin", "系统管理员 system admin"), ("quality", "质量经理 quality manager"),
-                            ("manager", "单位负责人 unit manager (苏州供电公司)"), ("agent", "一线员工 front-line staff"),
-                            ("auditor", "审核员 auditor (西部区域)"), ("exec", "管理层 executive (read-only)")]:
+        for login, role in [
+            ("admin", "系统管理员 system admin"),
+            ("quality", "质量经理 quality manager"),
+            ("manager", "单位负责人 unit manager (苏州供电公司)"),
+            ("agent", "一线员工 front-line staff"),
+            ("auditor", "审核员 auditor (西部区域)"),
+            ("exec", "管理层 executive (read-only)"),
+        ]:
             self.stdout.write(f"  {login:<8} {role}")

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, kind: str, out: str, as_user: str, **options: Any) -> None:
         if kind not in EXPORT_KINDS:
-            raise CommandError(f"Unknown export type {kind!r}; choose one of: {', '.join(sorted(EXPORT_KINDS))}")
+            raise CommandError(
+                f"Unknown export type {kind!r}; choose one of: {', '.join(sorted(EXPORT_KINDS))}"
+            )
         actor = get_user_model().objects.filter(username=as_user).first()
         if actor is None:
             raise CommandError(f"No user {as_user!r} (use --as USERNAME).")
