@@ -57,8 +57,6 @@ class FeedbackConfig(AppConfig):
         self._register_platform()
 
     def _register_platform(self) -> None:
-        try:
-            from sqms.feedback import registry
-        except ImportError:  # pragma: no cover - during the first build steps
-            return
+        from sqms.feedback import registry
+
         registry.register_all()

@@ -133,7 +133,8 @@ def events_for(ticket: Any, rows: Sequence[Any], policy_for: Any) -> list[sla.Ev
             events.append(sla.StatusChanged(ev.at, ev.to_status))
             if ev.to_status == "resolved":
                 events.append(sla.Milestone(ev.at, "resolved"))
-            elif ev.to_status == "confirmed":
+            elif ev.to_status in ("confirmed", "closed"):
+                # Closing ends the wait for the customer's confirmation as well.
                 events.append(sla.Milestone(ev.at, "confirmed"))
             if ev.data.get("reopen"):
                 events.append(sla.Reopened(ev.at))

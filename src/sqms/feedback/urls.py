@@ -1,3 +1,11 @@
+from django.urls import path
+
+from sqms.feedback import views
+
 app_name = "feedback"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("complaints/new/", views.complaint_new, name="new"),
+    path("complaints/track/", views.complaint_track, name="track"),
+    path("feedback/analysis/", views.analysis_view, name="analysis"),
+]
