@@ -346,23 +346,18 @@ def _response_out(r: Response) -> dict[str, Any]:
     }
 
 
-class ResponseFilter(Schema):
-    included: bool | None = None
-    unit: str | None = None
-
-
 @router.get("/survey-campaigns/{code}/responses", response=list[ResponseOut])
 @paginate(Page)
-def list_responses(request: HttpRequest, code: str, filters: Query[ResponseFilter]) -> Any:
+def list_responses(
+    request: HttpRequest, code: str, included: bool | None = None, unit: str | None = None
+) -> Any:
     c = _campaign(request, code)
     require(request, "surveys.view_response")
     qs = selectors.responses(request.user).filter(campaign=c)
-    if filters.included is not None:
-        qs = qs.filter(included=filters.included)
-    if filters.unit:
-        qs = qs.filter(
-            org_unit__path__startswith=selectors.get_or_404(units(request.user), code=filters.unit).path
-        )
+    if included is not None:
+        qs = qs.filter(included=included)
+    if unit:
+        qs = qs.filter(org_unit__path__startswith=selectors.get_or_404(units(request.user), code=unit).path)
     return Mapped(qs, _response_out)
 
 
@@ -471,15 +466,15 @@ def results(request: HttpRequest, code: str, f: Query[ResultFilter]) -> dict[str
     return selectors.results_json(selectors.results(request.user, c, _filters(request, c, f)))
 
 
+class ExportFilter(ResultFilter):
+    format: str = "csv"
+    shape: str = "wide"
+    data: str = "cleaned"
+
+
 @router.get("/survey-campaigns/{code}/export")
-def export(
-    request: HttpRequest,
-    code: str,
-    f: Query[ResultFilter],
-    format: str = "csv",
-    shape: str = "wide",
-    data: str = "cleaned",
-) -> HttpResponse:
+def export(request: HttpRequest, code: str, f: Query[ExportFilter]) -> HttpResponse:
+    format, shape, data = f.format, f.shape, f.data
     c = _campaign(request, code)
     require(request, "surveys.view_response")
     headers, rows = selectors.export_rows(
