@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sqms.kpi import selectors
+
+
+def on_time_card(request: HttpRequest) -> dict[str, Any] | None:
+    """This month's on-time completion rate and volume for the user's scope, from the rollups."""
+    user = request.user
+    if not user.has_perm("kpi.view_dailyrollup"):
+        return None
+    today = timezone.localdate()
+    figures = selectors.rollup_summary(user, since=today.replace(day=1), until=today)
+    rate = figures["on_time_rate"]
+    url = reverse("admin:kpi_servicerecord_changelist")
+    return {
+        "title": _("Service performance this month"),
+        "figures": [
+            {"label": _("On-time rate"), "value": "—" if rate is None else f"{rate:.1%}", "url": url},
+            {"label": _("Services"), "value": figures["total"], "url": url},
+        ],
+        "note": _("From the daily rollups of your org units."),
+    }

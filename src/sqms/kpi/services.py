@@ -1,0 +1,317 @@
+"""Ingest of service records: validate every row first (all-or-nothing), insert in large batches and
+maintain the daily rollups incrementally in the same transaction; one audit entry per batch.
+
+Fast paths: SQLite gets ``bulk_create(batch_size=5000)`` (one prepared ``executemany`` per batch inside
+one transaction). On PostgreSQL ``bulk_create`` is used for now; the next step is binary ``COPY``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from sqms.core import audit
+from sqms.core.errors import ValidationFailed
+from sqms.core.models import AuditAction
+from sqms.core.scoping import scope_for, scoped
+from sqms.core.services import require_perm
+from sqms.kpi import domain
+from sqms.kpi.models import DailyRollup, ServiceRecord
+from sqms.org.models import Customer, OrgUnit, Staff
+
+BATCH = 5000
+MAX_REPORTED_ERRORS = 1000
+ON_DUPLICATE = ("reject", "update")
+UPDATED_FIELDS = [
+    "org_unit",
+    "staff",
+    "customer",
+    "service_type",
+    "channel",
+    "requested_at",
+    "first_response_at",
+    "completed_at",
+    "promised_at",
+    "outcome",
+    "first_contact_resolution",
+    "rating",
+    "ingested_at",
+]
+
+# Reasons produced by sqms.kpi.domain (pure, no Django), marked here for the translation catalogue.
+DOMAIN_REASONS = (
+    gettext_noop("This field is required."),
+    gettext_noop("This value is too long."),
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Enter a valid date and time (ISO 8601)."),
+    gettext_noop("Must not be earlier than requested_at."),
+    gettext_noop("Must not be earlier than first_response_at."),
+    gettext_noop("Enter true or false."),
+    gettext_noop("Enter a whole number from 1 to 5."),
+)
+
+
+@dataclass
+class Context:
+    """Look-ups shared by the chunks of one ingest (units, staff and customers by key; ids seen)."""
+
+    actor: Any
+    on_duplicate: str
+    units: dict[str, int | None] = field(default_factory=dict)
+    staff: dict[str, int | None] = field(default_factory=dict)
+    customers: dict[int, bool] = field(default_factory=dict)
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+
+    def error(self, row: int, name: str, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"row": row, "field": name, "reason": _(reason)})
+
+
+@dataclass
+class Prepared:
+    rows: list[tuple[domain.ParsedRow, int, int | None]]  # row, unit id, staff id
+    existing: dict[tuple[str, str], ServiceRecord]
+
+
+def _resolve(ctx: Context, parsed: list[domain.ParsedRow]) -> None:
+    actor = ctx.actor
+    codes = {p.unit for p in parsed} - ctx.units.keys()
+    if codes:
+        found = dict(scoped(actor, OrgUnit.objects.filter(code__in=codes)).values_list("code", "id"))
+        ctx.units.update({c: found.get(c) for c in codes})
+    numbers = {p.staff for p in parsed if p.staff} - ctx.staff.keys()
+    if numbers:
+        found = dict(
+            scoped(actor, Staff.objects.filter(employee_no__in=numbers)).values_list("employee_no", "id")
+        )
+        ctx.staff.update({n: found.get(n) for n in numbers})
+    ids = {p.customer for p in parsed if p.customer is not None} - ctx.customers.keys()
+    if ids:
+        found_ids = set(scoped(actor, Customer.objects.filter(pk__in=ids)).values_list("id", flat=True))
+        ctx.customers.update({i: i in found_ids for i in ids})
+
+
+def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], ServiceRecord]:
+    by_source: dict[str, list[str]] = {}
+    for source, ext in keys:
+        by_source.setdefault(source, []).append(ext)
+    out: dict[tuple[str, str], ServiceRecord] = {}
+    for source, exts in by_source.items():
+        for i in range(0, len(exts), BATCH):
+            qs = ServiceRecord.objects.select_related("org_unit").filter(
+                source=source, external_id__in=exts[i : i + BATCH]
+            )
+            out.update({(r.source, r.external_id): r for r in qs})
+    return out
+
+
+def prepare(ctx: Context, raw_rows: Iterable[Mapping[str, Any]], first_row: int = 1) -> Prepared:
+    """Validate a chunk (row numbers start at ``first_row``); errors go to ``ctx``."""
+    tz = timezone.get_default_timezone()
+    parsed: list[tuple[int, domain.ParsedRow]] = []
+    for n, raw in enumerate(raw_rows, start=first_row):
+        row, errors = domain.validate_row(raw, tz)
+        if row is None:
+            for name, reasons in errors.items():
+                for reason in reasons:
+                    ctx.error(n, name, reason)
+            continue
+        key = (row.source, row.external_id)
+        if key in ctx.seen:
+            ctx.error(n, "external_id", gettext_noop("This external id appears twice in the input."))
+            continue
+        ctx.seen.add(key)
+        parsed.append((n, row))
+    _resolve(ctx, [p for _n, p in parsed])
+    existing = _existing([(p.source, p.external_id) for _n, p in parsed])
+    scope = scope_for(ctx.actor)
+    ok: list[tuple[domain.ParsedRow, int, int | None]] = []
+    for n, row in parsed:
+        bad = False
+        unit_id = ctx.units.get(row.unit)
+        if unit_id is None:  # unknown and out-of-scope units read the same: nothing leaks
+            ctx.error(n, "unit", gettext_noop("Unknown org unit."))
+            bad = True
+        staff_id = ctx.staff.get(row.staff) if row.staff else None
+        if row.staff and staff_id is None:
+            ctx.error(n, "staff", gettext_noop("Unknown staff member."))
+            bad = True
+        if row.customer is not None and not ctx.customers.get(row.customer):
+            ctx.error(n, "customer", gettext_noop("Unknown customer."))
+            bad = True
+        old = existing.get((row.source, row.external_id))
+        if old is not None:
+            if ctx.on_duplicate != "update":
+                ctx.error(
+                    n, "external_id", gettext_noop("A service record with this external id already exists.")
+                )
+                bad = True
+            elif not scope.covers_path(old.org_unit.path):
+                ctx.error(n, "external_id", gettext_noop("This external id cannot be used."))
+                bad = True
+        if not bad:
+            assert unit_id is not None
+            ok.append((row, unit_id, staff_id))
+    return Prepared(ok, existing)
+
+
+def _fact(rec: ServiceRecord) -> domain.Fact:
+    return domain.Fact(
+        rec.org_unit_id,
+        rec.service_type,
+        rec.channel,
+        rec.requested_at,
+        rec.first_response_at,
+        rec.completed_at,
+        rec.promised_at,
+        rec.first_contact_resolution,
+        rec.rating,
+    )
+
+
+def write(prepared: Prepared) -> dict[str, int]:
+    """Insert/update the prepared rows and apply their rollup delta. Call inside a transaction."""
+    now = timezone.now()
+    new: list[ServiceRecord] = []
+    changed: list[ServiceRecord] = []
+    removed: list[domain.Fact] = []
+    for row, unit_id, staff_id in prepared.rows:
+        values = {
+            "org_unit_id": unit_id,
+            "staff_id": staff_id,
+            "customer_id": row.customer,
+            "service_type": row.service_type,
+            "channel": row.channel,
+            "requested_at": row.requested_at,
+            "first_response_at": row.first_response_at,
+            "completed_at": row.completed_at,
+            "promised_at": row.promised_at,
+            "outcome": row.outcome,
+            "first_contact_resolution": row.first_contact_resolution,
+            "rating": row.rating,
+            "ingested_at": now,
+        }
+        old = prepared.existing.get((row.source, row.external_id))
+        if old is None:
+            new.append(ServiceRecord(source=row.source, external_id=row.external_id, **values))
+        else:
+            removed.append(_fact(old))
+            for name, value in values.items():
+                setattr(old, name, value)
+            changed.append(old)
+    ServiceRecord.objects.bulk_create(new, batch_size=BATCH)
+    if changed:
+        ServiceRecord.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=1000)
+    delta = domain.rollup_delta([_fact(r) for r in new + changed], timezone.get_default_timezone(), removed)
+    apply_rollup_delta(delta)
+    return {"created": len(new), "updated": len(changed), "rollups": len(delta)}
+
+
+def apply_rollup_delta(delta: dict[domain.RollupKey, domain.Delta]) -> None:
+    """Add ``delta`` to the stored rollups (rows locked on PostgreSQL); rows that drop to zero go away."""
+    if not delta:
+        return
+    unit_ids = {k[0] for k in delta}
+    days = [k[1] for k in delta]
+    qs = DailyRollup.objects.select_for_update().filter(
+        org_unit_id__in=unit_ids, day__gte=min(days), day__lte=max(days)
+    )
+    stored = {(r.org_unit_id, r.day, r.service_type, r.channel): r for r in qs}
+    create: list[DailyRollup] = []
+    update: list[DailyRollup] = []
+    delete: list[int] = []
+    for key, d in delta.items():
+        row = stored.get(key)
+        if row is None:
+            row = DailyRollup(org_unit_id=key[0], day=key[1], service_type=key[2], channel=key[3])
+            row.response_hist = [0] * domain.N_BUCKETS
+            row.handling_hist = [0] * domain.N_BUCKETS
+            is_new = True
+        else:
+            is_new = False
+        for name in domain.COUNTERS:
+            setattr(row, name, getattr(row, name) + getattr(d, name))
+        row.response_hist = [a + b for a, b in zip(row.response_hist, d.response_hist, strict=True)]
+        row.handling_hist = [a + b for a, b in zip(row.handling_hist, d.handling_hist, strict=True)]
+        if row.total == 0:
+            if not is_new:
+                delete.append(row.pk)
+        elif is_new:
+            create.append(row)
+        else:
+            update.append(row)
+    DailyRollup.objects.bulk_create(create, batch_size=BATCH)
+    DailyRollup.objects.bulk_update(
+        update, [*domain.COUNTERS, "response_hist", "handling_hist"], batch_size=1000
+    )
+    if delete:
+        DailyRollup.objects.filter(pk__in=delete).delete()
+
+
+def check_ingest_permission(actor: Any, on_duplicate: str) -> None:
+    if on_duplicate not in ON_DUPLICATE:
+        raise ValidationFailed(fields={"on_duplicate": [_("Choose reject or update.")]})
+    require_perm(actor, "kpi.add_servicerecord")
+    if on_duplicate == "update":
+        require_perm(actor, "kpi.change_servicerecord")
+
+
+def raise_errors(ctx: Context) -> None:
+    if not ctx.error_count:
+        return
+    fields: dict[str, list[str]] = {}
+    for e in ctx.errors:
+        fields.setdefault(f"rows.{e['row']}.{e['field']}", []).append(e["reason"])
+    raise ValidationFailed(
+        _("%(n)s errors in the input; nothing was written.") % {"n": ctx.error_count}, fields=fields
+    )
+
+
+def audit_batch(actor: Any, counts: dict[str, int], *, origin: str, on_duplicate: str) -> None:
+    audit.record(
+        actor=actor,
+        action=AuditAction.IMPORT,
+        verb=_("Service records ingested"),
+        extra={**counts, "origin": origin, "on_duplicate": on_duplicate},
+    )
+
+
+@transaction.atomic
+def ingest(
+    *, actor: Any, rows: Iterable[Mapping[str, Any]], on_duplicate: str = "reject", origin: str = "api"
+) -> dict[str, int]:
+    """Validate every row, then write all or nothing. Raises ValidationFailed listing the bad rows
+    (``rows.<n>.<field>``, rows numbered from 1)."""
+    check_ingest_permission(actor, on_duplicate)
+    ctx = Context(actor=actor, on_duplicate=on_duplicate)
+    prepared = prepare(ctx, rows)
+    raise_errors(ctx)
+    counts = write(prepared)
+    audit_batch(actor, counts, origin=origin, on_duplicate=on_duplicate)
+    return counts
+
+
+def rebuild_rollups(*, unit_ids: Iterable[int] | None = None) -> int:
+    """Recompute rollups from the raw records (the reference the incremental path must equal)."""
+    qs = ServiceRecord.objects.all()
+    if unit_ids is not None:
+        qs = qs.filter(org_unit_id__in=list(unit_ids))
+    with transaction.atomic():
+        rollups = DailyRollup.objects.all()
+        if unit_ids is not None:
+            rollups = rollups.filter(org_unit_id__in=list(unit_ids))
+        rollups.delete()
+        delta = domain.rollup_delta(
+            (_fact(r) for r in qs.iterator(chunk_size=BATCH)), timezone.get_default_timezone()
+        )
+        apply_rollup_delta(delta)
+    return len(delta)
