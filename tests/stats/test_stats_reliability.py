@@ -156,3 +156,32 @@ def test_alpha_invariant_to_common_linear_transform(x: np.ndarray, scale: float,
     b = cronbach_alpha(df * scale + shift).alpha
     assert b == pytest.approx(a, abs=1e-9)
     assert a <= 1.0 + 1e-12
+
+
+def test_mcdonald_omega() -> None:
+    """ω total by hand from the one-factor ULS loadings; the loadings checked against the ULS
+    stationarity condition (1e-6) and factor_analyzer's MINRES (1e-3: L-BFGS-B default tolerances)."""
+    from factor_analyzer import FactorAnalyzer
+    from stats_fixtures import patch_factor_analyzer
+
+    from sqms.stats.reliability import mcdonald_omega
+
+    patch_factor_analyzer()
+    df, dims = likert(n=700, seed=21)
+    items = dims["D1"] + dims["D2"][:2]
+    res = mcdonald_omega(df[items])
+    lam = np.array(res.loadings)
+    assert res.converged
+    assert res.omega == pytest.approx(lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum()), abs=1e-12)
+    r = df[items].corr().to_numpy()
+    psi = np.diag(1 - lam**2)
+    np.testing.assert_allclose((r - psi) @ lam, lam * (lam @ lam), atol=TOL)
+    fa = FactorAnalyzer(n_factors=1, method="minres", rotation=None)
+    fa.fit(df[items].to_numpy())
+    ref = fa.loadings_[:, 0] * np.sign(fa.loadings_[:, 0].sum())
+    np.testing.assert_allclose(lam, ref, atol=1e-3)
+    ref_omega = ref.sum() ** 2 / (ref.sum() ** 2 + (1 - ref**2).sum())
+    assert res.omega == pytest.approx(ref_omega, abs=1e-3)
+    assert res.omega >= cronbach_alpha(df[items]).alpha - 1e-3  # ω ≥ α for congeneric items (approximately)
+    with pytest.raises(StatsError, match="at least 3 items"):
+        mcdonald_omega(df[["q1", "q2"]])

@@ -12,7 +12,7 @@ from .battery import BatteryResult, battery, run_battery
 from .correlation import pearson, spearman
 from .descriptive import describe, wilson_ci
 from .nps import csat, nps
-from .reliability import cronbach_alpha, reliability, split_half
+from .reliability import cronbach_alpha, mcdonald_omega, reliability, split_half
 from .servqual import derived_importance, ipa, key_drivers, servqual
 from .tests_group import (
     anova,
@@ -45,6 +45,7 @@ __all__ = [
     "kruskal",
     "mann_whitney",
     "mcda",
+    "mcdonald_omega",
     "moments",
     "nps",
     "parallel_analysis",

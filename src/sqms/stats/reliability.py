@@ -245,3 +245,54 @@ def split_half(
         alpha_first=_alpha_from_cov(s[np.ix_(a_idx, a_idx)]) if k1 > 1 else None,
         alpha_second=_alpha_from_cov(s[np.ix_(b_idx, b_idx)]) if k2 > 1 else None,
     )
+
+
+@dataclass(frozen=True)
+class OmegaResult:
+    items: tuple[str, ...]
+    missing: Missing
+    n: int
+    omega: float
+    loadings: tuple[float, ...]
+    uniquenesses: tuple[float, ...]
+    converged: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": list(self.items),
+            "missing": self.missing,
+            "n": self.n,
+            "omega": self.omega,
+            "loadings": dict(zip(self.items, self.loadings, strict=True)),
+            "uniquenesses": dict(zip(self.items, self.uniquenesses, strict=True)),
+            "converged": self.converged,
+        }
+
+
+def mcdonald_omega(
+    data: Any,
+    names: Sequence[str] | None = None,
+    *,
+    missing: str = "listwise",
+    tol: float = 1e-10,
+    max_iter: int = 5000,
+) -> OmegaResult:
+    """McDonald's ω total from a one-factor ULS (iterated principal axis) solution."""
+    from .validity import efa
+
+    m = moments(data, names, missing)
+    if m.k < 3:
+        raise StatsError(f"McDonald's ω needs at least 3 items (a one-factor model), got {m.k}")
+    fa = efa(m, n_factors=1, extraction="paf", rotation="none", tol=tol, max_iter=max_iter)
+    lam = np.clip(fa.unrotated[:, 0], -1.0, 1.0)
+    psi = 1.0 - lam * lam
+    s = float(lam.sum())
+    return OmegaResult(
+        items=m.names,
+        missing=m.missing,
+        n=m.n,
+        omega=s * s / (s * s + float(psi.sum())),
+        loadings=tuple(float(v) for v in lam),
+        uniquenesses=tuple(float(v) for v in psi),
+        converged=fa.converged,
+    )
