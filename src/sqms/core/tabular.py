@@ -34,7 +34,7 @@ def read_frame(path: str | Path) -> Any:
             return pl.read_csv(text.encode(), infer_schema_length=10000, null_values=["", "NA", "N/A", "."])
     except InputError:
         raise
-    except Exception as exc:  # noqa: BLE001 - polars raises many kinds for a malformed file
+    except Exception as exc:
         raise InputError(f"Cannot read {p.name}: {exc}") from exc
     raise InputError(f"Unsupported file type {suffix!r}: use CSV, Excel (.xlsx) or Parquet.")
 
@@ -51,7 +51,7 @@ def numeric_matrix(frame: Any, items: list[str] | None) -> tuple[np.ndarray, lis
         raise InputError("Need at least two numeric item columns (use --items to name them).")
     try:
         data = frame.select([pl.col(c).cast(pl.Float64, strict=True) for c in columns]).to_numpy()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise InputError(f"Item columns must be numeric: {exc}") from exc
     return np.asarray(data, dtype=float), columns
 
