@@ -1,7 +1,5 @@
 """Service record endpoints: bulk ingest, a scoped list, and rollup figures."""
 
-from __future__ import annotations
-
 import datetime as dt
 import hashlib
 import json
@@ -10,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sqms.core.apibase import Mapped, Page, require
@@ -69,7 +67,7 @@ def bulk_ingest(request: HttpRequest, on_duplicate: str = "reject") -> Any:
         if previous is not None:
             if previous.body_hash != digest:
                 raise Conflict(_("This Idempotency-Key was already used with a different body."))
-            return 200, previous.result
+            return Status(200, previous.result)
     rows = _rows(request)
     try:
         with transaction.atomic():
@@ -78,7 +76,7 @@ def bulk_ingest(request: HttpRequest, on_duplicate: str = "reject") -> Any:
                 IngestKey.objects.create(user=user, key=key, body_hash=digest, result=result)
     except IntegrityError as exc:  # a concurrent request with the same key (or the same new records)
         raise Conflict(_("A concurrent request wrote the same data; retry.")) from exc
-    return 201, result
+    return Status(201, result)
 
 
 class RecordOut(Schema):

@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender, **kwargs):
+    # our permissions are created in this app's post_migrate, after org's sync: resync (as feedback does)
+    from sqms.org.roles import sync_roles
+
+    sync_roles()
 
 
 class KpiConfig(AppConfig):
@@ -41,3 +49,4 @@ class KpiConfig(AppConfig):
             ),
         )
         register_card(Card("kpi", 30, dashboard.on_time_card))
+        post_migrate.connect(_sync_roles, sender=self)
