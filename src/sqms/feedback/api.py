@@ -1,8 +1,6 @@
 """Feedback endpoints: /feedback (tickets, transitions, events, SLA), /ratings, /rectifications, /appeals,
 /calendars (with a deadline calculator) and /sla-policies. Scoped like everything else."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
