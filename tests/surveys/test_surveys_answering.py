@@ -70,7 +70,7 @@ def test_token_answers_once_and_shows_used_page(org, campaign, client):
     assert r.status_code == 302
     r = client.get(url)
     assert r.status_code == 410 and (
-        "已经回答" in r.content.decode() or "already answered" in r.content.decode()
+        "已回答过" in r.content.decode() or "already answered" in r.content.decode()
     )
     r = client.post(url, {"_t": token.key, "csat": "4", "nps": "8", "resolved": "1"})
     assert r.status_code == 410
