@@ -46,8 +46,6 @@ BoolArray = npt.NDArray[np.bool_]
 Missing = Literal["listwise", "pairwise"]
 
 _MISSING_POLICIES = ("listwise", "pairwise")
-# Integer-valued columns whose range is at most this wide are counted value by value (fast path).
-_MAX_DISCRETE_RANGE = 120
 
 
 class StatsError(ValueError):
@@ -89,10 +87,12 @@ def as_matrix(data: Any, names: Sequence[str] | None = None) -> tuple[FloatArray
     if len(set(names_t)) != k:
         dupes = sorted({n for n in names_t if names_t.count(n) > 1})
         raise StatsError(f"duplicate item names: {', '.join(dupes)}")
+    if np.isfinite(arr).all():  # the common case: one cheap pass
+        return arr, names_t
     if np.isinf(arr).any():
         bad = [names_t[j] for j in np.flatnonzero(np.isinf(arr).any(axis=0))]
         raise StatsError(f"infinite values in item(s): {', '.join(bad)}")
-    answered = (~np.isnan(arr)).sum(axis=0) if np.isnan(arr).any() else np.full(k, n_rows)
+    answered = (~np.isnan(arr)).sum(axis=0)
     empty = [names_t[j] for j in np.flatnonzero(answered == 0)]
     if empty:
         raise StatsError(f"item(s) with every value missing: {', '.join(empty)}")
@@ -197,27 +197,29 @@ class Moments:
 
 
 def _distributions_discrete(x: FloatArray) -> tuple[ItemDistribution, ...] | None:
-    """Frequencies per column for small-range integer data without missing values, else None."""
+    """Frequencies per column for small integer data (−128…127) without missing values, else None.
+
+    One cast to int8 (values that are not such integers do not survive the round trip), then each
+    column is counted value by value on a contiguous copy — a few ms for 100,000 × 30.
+    """
     if x.shape[0] == 0:
         return None
-    lo = x.min(axis=0)
-    hi = x.max(axis=0)
-    if float((hi - lo).max()) > _MAX_DISCRETE_RANGE or float(np.abs(lo).max()) > 2**14:
+    with np.errstate(invalid="ignore", over="ignore"):
+        x8 = x.astype(np.int8)
+    if not np.array_equal(x8, x):
         return None
-    shifted = x - lo
-    as_int = shifted.astype(np.int8)
-    if not np.array_equal(as_int, shifted):
-        return None
-    cols = np.ascontiguousarray(as_int.T)
+    cols = np.ascontiguousarray(x8.T)
     out = []
     for j in range(cols.shape[0]):
-        width = int(hi[j] - lo[j]) + 1
+        c = cols[j]
+        lo, hi = int(c.min()), int(c.max())
+        width = hi - lo + 1
         if width <= 12:
-            freq = np.array([np.count_nonzero(cols[j] == v) for v in range(width)], dtype=np.int64)
+            freq = np.array([np.count_nonzero(c == v) for v in range(lo, hi + 1)], dtype=np.int64)
         else:
-            freq = np.bincount(cols[j].astype(np.intp), minlength=width).astype(np.int64)
+            freq = np.bincount((c.astype(np.intp) - lo), minlength=width).astype(np.int64)
         keep = freq > 0
-        values = (lo[j] + np.arange(width, dtype=np.float64))[keep]
+        values = (float(lo) + np.arange(width, dtype=np.float64))[keep]
         out.append(ItemDistribution(values=values, freq=freq[keep]))
     return tuple(out)
 
@@ -231,8 +233,9 @@ def _distribution_generic(col: FloatArray) -> ItemDistribution:
 def _listwise(arr: FloatArray, names: tuple[str, ...]) -> Moments:
     n_rows, k = arr.shape
     x = arr
-    if np.isnan(arr).any():
-        x = arr[~np.isnan(arr).any(axis=1)]
+    nan_rows = np.isnan(arr).any(axis=1) if not np.isfinite(arr.sum()) else None
+    if nan_rows is not None:
+        x = arr[~nan_rows]
     n = x.shape[0]
     if n < 2:
         raise StatsError(

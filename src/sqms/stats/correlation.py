@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from scipy import special as spsp
 from scipy import stats as sps
 
 from ._data import FloatArray, IntArray, Missing, StatsError, as_matrix, check_missing, moments
@@ -48,7 +49,7 @@ def p_values(r: FloatArray, n: IntArray) -> FloatArray:
     df = n.astype(np.float64) - 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         t = r * np.sqrt(df / np.maximum(1.0 - r * r, 0.0))
-    p = 2.0 * sps.t.sf(np.abs(t), df)
+    p = 2.0 * spsp.stdtr(df, -np.abs(t))
     p = np.where(np.abs(r) >= 1.0, 0.0, p)
     np.fill_diagonal(p, 0.0)
     return np.asarray(p, dtype=np.float64)

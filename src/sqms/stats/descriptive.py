@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats as sps
+from scipy import special as spsp
 
 from ._data import ItemDistribution, Missing, Moments, StatsError, moments
 
@@ -41,7 +41,7 @@ def wilson_ci(successes: float, n: float, confidence: float = 0.95) -> tuple[flo
         raise StatsError("a proportion needs at least one observation")
     if not 0 <= successes <= n:
         raise StatsError(f"successes ({successes}) must lie between 0 and n ({n})")
-    z = float(sps.norm.isf((1 - confidence) / 2))
+    z = float(spsp.ndtri(1 - (1 - confidence) / 2))
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -53,7 +53,7 @@ def mean_ci(mean: float, sd: float, n: int, confidence: float = 0.95) -> tuple[f
     """Student-t confidence interval for a mean."""
     if n < 2:
         return math.nan, math.nan
-    half = float(sps.t.isf((1 - confidence) / 2, n - 1)) * sd / math.sqrt(n)
+    half = float(spsp.stdtrit(n - 1, 1 - (1 - confidence) / 2)) * sd / math.sqrt(n)
     return mean - half, mean + half
 
 

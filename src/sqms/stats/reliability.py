@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats as sps
+from scipy import special as spsp
 
 from ._data import FloatArray, Missing, Moments, StatsError, dimension_index, moments
 
@@ -81,8 +81,8 @@ def feldt_ci(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[fl
     df1 = n - 1
     df2 = (n - 1) * (k - 1)
     g = 1 - confidence
-    lower = 1 - (1 - alpha) * float(sps.f.isf(g / 2, df1, df2))
-    upper = 1 - (1 - alpha) * float(sps.f.isf(1 - g / 2, df1, df2))
+    lower = 1 - (1 - alpha) * float(spsp.fdtri(df1, df2, 1 - g / 2))
+    upper = 1 - (1 - alpha) * float(spsp.fdtri(df1, df2, g / 2))
     return lower, upper
 
 

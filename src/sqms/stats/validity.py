@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from scipy import special as spsp
 from scipy import stats as sps
 
 from ._data import FloatArray, Missing, Moments, StatsError, dimension_index, moments
@@ -135,7 +136,7 @@ def bartlett(data: Any, names: Sequence[str] | None = None, *, missing: str = "l
     k = m.k
     chi2 = -(m.n - 1 - (2 * k + 5) / 6.0) * float(logdet)
     df = k * (k - 1) // 2
-    return BartlettResult(missing=m.missing, n=m.n, chi2=chi2, df=df, p=float(sps.chi2.sf(chi2, df)))
+    return BartlettResult(missing=m.missing, n=m.n, chi2=chi2, df=df, p=float(spsp.chdtrc(df, chi2)))
 
 
 # --- rotations ------------------------------------------------------------------------------
