@@ -202,6 +202,8 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 
 SQMS_PDF_FONT = env("SQMS_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 SQMS_API_TOKEN_DAYS = int(env("SQMS_API_TOKEN_DAYS", "365"))
+# Public survey submissions allowed per IP address and campaign in 10 minutes (0 = no limit).
+SQMS_SURVEY_RATE_LIMIT = int(env("SQMS_SURVEY_RATE_LIMIT", "30"))
 
 LOGGING = {
     "version": 1,
