@@ -402,6 +402,10 @@ class TicketEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_kind_display()}"
 
+    @property
+    def to_status_label(self) -> str:
+        return choice_label(Status, self.to_status) if self.to_status else ""
+
 
 class Escalation(models.Model):
     """One step of the escalation ladder that fired; unique per ticket, target and step so it fires once."""
