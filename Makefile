@@ -75,7 +75,12 @@ bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 messages: install
-	cd src/sqms && ../../$(SQMS) makemessages -l zh_Hans -l en --no-obsolete --ignore 'migrations/*'
+	@# Platform + unfold strings live in src/sqms/locale (unfold ships no Chinese); each app keeps its own.
+	cd src/sqms && ln -sfn "$$(../../$(PY) -c 'import unfold, os; print(os.path.dirname(unfold.__file__))')" _unfold && \
+	  ../../$(SQMS) makemessages -l zh_Hans -l en --symlinks --no-obsolete --ignore 'migrations/*' \
+	    --ignore '*/migrations/*' --ignore '_unfold/contrib/*' --ignore 'feedback/*' --ignore 'surveys/*' \
+	    --ignore 'kpi/*' --ignore 'stats/*' --ignore 'sla/*'; rm -f _unfold
+	for app in feedback surveys kpi; do (cd src/sqms/$$app && ../../../$(SQMS) makemessages -l zh_Hans -l en --no-obsolete); done
 	$(SQMS) compilemessages -v0
 
 clean:
