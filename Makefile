@@ -81,7 +81,7 @@ messages: install
 	    --ignore '*/migrations/*' --ignore '_unfold/contrib/*' --ignore 'feedback/*' --ignore 'surveys/*' \
 	    --ignore 'kpi/*' --ignore 'stats/*' --ignore 'sla/*'; rm -f _unfold
 	for app in feedback surveys kpi; do (cd src/sqms/$$app && ../../../$(SQMS) makemessages -l zh_Hans -l en --no-obsolete); done
-	$(SQMS) compilemessages -v0
+	cd src/sqms && ../../$(SQMS) compilemessages -v0
 
 clean:
 	rm -rf $(VENV) var test-artifacts
