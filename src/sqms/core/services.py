@@ -87,7 +87,7 @@ def update_record(
     model = type(instance)
     require_perm(actor, perm_name(model, "change"))
     require_in_scope(actor, instance)
-    locked = model._default_manager.select_for_update().get(pk=instance.pk)
+    locked = model._default_manager.select_for_update(of=("self",)).get(pk=instance.pk)
     if expected_updated_at is not None and getattr(locked, "updated_at", None) not in (
         None,
         expected_updated_at,

@@ -62,7 +62,7 @@ def sent_last_minute(bot: Bot, now: Any = None) -> int:
 def deliver(delivery_id: int, *, sleep: Any = time.sleep) -> str:
     """Send one queued message, or park it for the digest when the bot's minute budget is used up."""
     with transaction.atomic():
-        d = BotDelivery.objects.select_for_update().select_related("bot").filter(pk=delivery_id).first()
+        d = BotDelivery.objects.select_for_update(of=("self",)).select_related("bot").filter(pk=delivery_id).first()
         if d is None or d.status not in (DeliveryStatus.PENDING,):
             return d.status if d else "missing"
         if sent_last_minute(d.bot) >= PER_MINUTE:
@@ -89,7 +89,7 @@ def flush_digests(now: Any = None, *, sleep: Any = time.sleep) -> int:
             continue
         with transaction.atomic():
             items = list(
-                BotDelivery.objects.select_for_update()
+                BotDelivery.objects.select_for_update(of=("self",))
                 .filter(bot=bot, status=DeliveryStatus.QUEUED)
                 .order_by("created_at", "id")
             )

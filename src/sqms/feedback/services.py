@@ -278,7 +278,7 @@ def _lock(ticket: Ticket, actor: Any, version: int | None, perm: str = CHANGE) -
     require_in_scope(actor, ticket)
     require_perm(actor, perm)
     locked = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("org_unit", "sla_policy__calendar")
         .get(pk=ticket.pk)
     )
@@ -362,7 +362,7 @@ def transition(
     """Move a ticket through the state machine (see :data:`sqms.feedback.domain.TRANSITIONS`)."""
     if by_customer:
         locked = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("org_unit", "sla_policy__calendar")
             .get(pk=ticket.pk)
         )
@@ -690,7 +690,7 @@ def _policy_due(policy: SlaPolicy, start: datetime) -> datetime | None:
 def _lock_rect(rect: Rectification, actor: Any) -> Rectification:
     require_in_scope(actor, rect)
     require_perm(actor, "feedback.change_rectification")
-    return Rectification.objects.select_for_update().select_related("rating", "org_unit").get(pk=rect.pk)
+    return Rectification.objects.select_for_update(of=("self",)).select_related("rating", "org_unit").get(pk=rect.pk)
 
 
 @transaction.atomic
@@ -773,7 +773,7 @@ def decide_appeal(appeal: Appeal, *, actor: Any, upheld: bool, note: str) -> App
     """The quality team's decision. Upheld → the rating is kept but flagged and excluded from statistics."""
     require_perm(actor, "feedback.change_appeal")
     require_in_scope(actor, appeal)
-    locked = Appeal.objects.select_for_update().select_related("rectification__rating").get(pk=appeal.pk)
+    locked = Appeal.objects.select_for_update(of=("self",)).select_related("rectification__rating").get(pk=appeal.pk)
     if locked.status != AppealStatus.PENDING:
         raise ValidationFailed(
             _("This appeal has already been decided."),

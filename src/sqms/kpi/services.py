@@ -222,7 +222,7 @@ def apply_rollup_delta(delta: dict[domain.RollupKey, domain.Delta]) -> None:
         return
     unit_ids = {k[0] for k in delta}
     days = [k[1] for k in delta]
-    qs = DailyRollup.objects.select_for_update().filter(
+    qs = DailyRollup.objects.select_for_update(of=("self",)).filter(
         org_unit_id__in=unit_ids, day__gte=min(days), day__lte=max(days)
     )
     stored = {(r.org_unit_id, r.day, r.service_type, r.channel): r for r in qs}

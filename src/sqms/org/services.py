@@ -64,7 +64,7 @@ def move_unit(unit: OrgUnit, *, actor: Any, new_parent: OrgUnit) -> OrgUnit:
     require_perm(actor, "org.change_orgunit")
     require_in_scope(actor, unit)
     require_in_scope(actor, new_parent)
-    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    unit = OrgUnit.objects.select_for_update(of=("self",)).get(pk=unit.pk)
     if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
         raise ValidationFailed(
             fields={"parent": [_("A unit cannot move under itself or its own descendants.")]}

@@ -465,7 +465,7 @@ def create_invitation(
     ).first()
     if existing is not None:
         return None
-    Customer.objects.select_for_update().filter(pk=customer.pk).first()  # serialise invitations per customer
+    Customer.objects.select_for_update(of=("self",)).filter(pk=customer.pk).first()  # serialise invitations per customer
     if _quarantined(customer, campaign.quarantine_days, now):
         return None
     if campaign.sampling_rate < 1 and (rng or random).random() >= campaign.sampling_rate:
@@ -612,7 +612,7 @@ def submit_response(
     if not campaign.is_open(now) and source == ResponseSource.WEB:
         raise Conflict(_("This survey is closed."), code="closed")
     if token is not None:
-        token = Token.objects.select_for_update().get(pk=token.pk)
+        token = Token.objects.select_for_update(of=("self",)).get(pk=token.pk)
         state = token_state(token, now)
         if state != "ok":
             raise Conflict(
@@ -737,7 +737,7 @@ def decide(*, actor: Any, response: Response, decision: str, reason: str = "") -
         raise ValidationFailed(fields={"decision": [_("Use include, exclude or an empty value.")]})
     if decision and not reason.strip():
         raise ValidationFailed(fields={"reason": [_("Give a reason for the decision.")]})
-    locked = Response.objects.select_for_update().get(pk=response.pk)
+    locked = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
     before = {
         "override": locked.override,
         "included": locked.included,
