@@ -62,7 +62,12 @@ def sent_last_minute(bot: Bot, now: Any = None) -> int:
 def deliver(delivery_id: int, *, sleep: Any = time.sleep) -> str:
     """Send one queued message, or park it for the digest when the bot's minute budget is used up."""
     with transaction.atomic():
-        d = BotDelivery.objects.select_for_update(of=("self",)).select_related("bot").filter(pk=delivery_id).first()
+        d = (
+            BotDelivery.objects.select_for_update(of=("self",))
+            .select_related("bot")
+            .filter(pk=delivery_id)
+            .first()
+        )
         if d is None or d.status not in (DeliveryStatus.PENDING,):
             return d.status if d else "missing"
         if sent_last_minute(d.bot) >= PER_MINUTE:

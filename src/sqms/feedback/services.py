@@ -690,7 +690,11 @@ def _policy_due(policy: SlaPolicy, start: datetime) -> datetime | None:
 def _lock_rect(rect: Rectification, actor: Any) -> Rectification:
     require_in_scope(actor, rect)
     require_perm(actor, "feedback.change_rectification")
-    return Rectification.objects.select_for_update(of=("self",)).select_related("rating", "org_unit").get(pk=rect.pk)
+    return (
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("rating", "org_unit")
+        .get(pk=rect.pk)
+    )
 
 
 @transaction.atomic
@@ -773,7 +777,11 @@ def decide_appeal(appeal: Appeal, *, actor: Any, upheld: bool, note: str) -> App
     """The quality team's decision. Upheld → the rating is kept but flagged and excluded from statistics."""
     require_perm(actor, "feedback.change_appeal")
     require_in_scope(actor, appeal)
-    locked = Appeal.objects.select_for_update(of=("self",)).select_related("rectification__rating").get(pk=appeal.pk)
+    locked = (
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("rectification__rating")
+        .get(pk=appeal.pk)
+    )
     if locked.status != AppealStatus.PENDING:
         raise ValidationFailed(
             _("This appeal has already been decided."),

@@ -465,7 +465,9 @@ def create_invitation(
     ).first()
     if existing is not None:
         return None
-    Customer.objects.select_for_update(of=("self",)).filter(pk=customer.pk).first()  # serialise invitations per customer
+    Customer.objects.select_for_update(of=("self",)).filter(
+        pk=customer.pk
+    ).first()  # serialise invitations per customer
     if _quarantined(customer, campaign.quarantine_days, now):
         return None
     if campaign.sampling_rate < 1 and (rng or random).random() >= campaign.sampling_rate:
