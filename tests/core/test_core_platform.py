@@ -80,3 +80,38 @@ def test_scope_rules(org):
 
 def test_health(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_roles_receive_every_apps_permissions_after_migrate():
+    """Roles are synced once after the last app's migrate, so a later app's permissions are not missed."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from sqms.org.roles import SQMS_APPS, group_name
+
+    executive = Group.objects.get(name=group_name("executive"))
+    labels = set(executive.permissions.values_list("content_type__app_label", flat=True))
+    with_models = {a.label for a in apps.get_app_configs() if a.label in SQMS_APPS and list(a.get_models())}
+    assert with_models <= labels
+    assert not executive.permissions.exclude(codename__startswith="view_").exists()
+
+
+@pytest.mark.django_db
+def test_import_hands_kinds_with_own_options_to_their_command(org, tmp_path, capsys):
+    from django.core.management import execute_from_command_line
+
+    from sqms.kpi.models import ServiceRecord
+
+    path = tmp_path / "records.csv"
+    path.write_text(
+        "external_id,unit,service_type,channel,requested_at\nx1,BB,repair,phone,2026-01-05T09:00:00+08:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit):  # manager A may not write for branch B
+        execute_from_command_line(["sqms", "import", "service-records", str(path), "--as", "manager_a"])
+    out = capsys.readouterr()
+    assert "line 2: unit" in out.out and "nothing was written" in out.err
+    assert not ServiceRecord.objects.exists()
+    execute_from_command_line(["sqms", "import", "service-records", str(path), "--as", "quality"])
+    assert ServiceRecord.objects.count() == 1

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 class Card:
     key: str
     order: int
+    # build(request) → {"title", "figures": [{"label", "value", "url"}], "note"?, "link"?: {"label", "url"}}
     build: Callable[[HttpRequest], dict[str, Any] | None]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,6 +161,61 @@ class Column:
     parse: Callable[[str], Any] = str
 
 
+# --- cell parsers shared by every importer: each returns a value or raises ValueError with a reason --------
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_choice(choices: Any) -> Callable[[str], str]:
+    """A parser accepting a TextChoices value or its label (in either language), case-insensitively."""
+    by_text = {str(label).lower(): value for value, label in choices.choices}
+    by_text.update({v.lower(): v for v in choices.values})
+
+    def parse(text: str) -> str:
+        value = by_text.get(text.strip().lower())
+        if value is None:
+            raise ValueError(
+                _("Unknown value “%(v)s”; use one of: %(opts)s")
+                % {"v": text, "opts": ", ".join(choices.values)}
+            )
+        return str(value)
+
+    return parse
+
+
+def parse_phone(text: str) -> str:
+    if not PHONE_RE.match(text):
+        raise ValueError(_("Not a phone number."))
+    return text
+
+
+def parse_email(text: str) -> str:
+    if not EMAIL_RE.match(text):
+        raise ValueError(_("Not an e-mail address."))
+    return text
+
+
+def parse_bool(text: str) -> bool:
+    t = text.strip().lower()
+    if t in {"1", "y", "yes", "true", "是", "同意"}:
+        return True
+    if t in {"0", "n", "no", "false", "否", "不同意"}:
+        return False
+    raise ValueError(_("Use yes/no (是/否)."))
+
+
+def parse_when(text: str) -> Any:
+    """An aware datetime from "2026-05-06 09:30" (or with slashes); naive times are in TIME_ZONE."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    value = parse_datetime(text.replace("/", "-").strip())
+    if value is None:
+        raise ValueError(_("Not a date and time (use 2026-05-06 09:30)."))
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 class Importer:
     """Subclasses set ``columns`` and implement :meth:`check` (cross-field and database checks that return
     a dict of column -> reason) and :meth:`write` (create or update one validated row)."""
@@ -303,11 +359,18 @@ class ExportKind:
 
 
 IMPORT_KINDS: dict[str, ImportKind] = {}
+# Kinds whose import needs options of its own (a survey, a duplicate policy …): `sqms import KIND …` hands
+# the rest of the command line to that app's management command.
+IMPORT_COMMANDS: dict[str, str] = {}
 EXPORT_KINDS: dict[str, ExportKind] = {}
 
 
 def register_import(kind: str, importer: type[Importer], permission: str) -> None:
     IMPORT_KINDS[kind] = ImportKind(importer, permission)
+
+
+def register_import_command(kind: str, command: str) -> None:
+    IMPORT_COMMANDS[kind] = command
 
 
 def register_export(

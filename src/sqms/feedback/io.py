@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from sqms.core.io import Column, Importer
+from sqms.core.io import Column, Importer, parse_choice, parse_phone, parse_when
 from sqms.core.masking import masked_value
 from sqms.core.scoping import scope_for
 from sqms.feedback import selectors, services
@@ -18,43 +16,18 @@ from sqms.feedback.models import Channel, Kind, Priority, ServiceCategory
 from sqms.org.models import OrgUnit
 
 
-def _choice(choices: Any) -> Any:
-    by_text = {str(label).lower(): value for value, label in choices.choices}
-    by_text.update({v.lower(): v for v in choices.values})
-
-    def parse(text: str) -> str:
-        value = by_text.get(text.strip().lower())
-        if value is None:
-            raise ValueError(
-                _("Unknown value “%(v)s”; use one of: %(opts)s")
-                % {"v": text, "opts": ", ".join(choices.values)}
-            )
-        return value
-
-    return parse
-
-
-def _when(text: str) -> datetime:
-    value = parse_datetime(text.replace("/", "-").strip())
-    if value is None:
-        raise ValueError(_("Not a date and time (use 2026-05-06 09:30)."))
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
 class TicketImporter(Importer):
     columns = [
         Column("org_unit", ["org unit", "单位", "org_unit"], required=True),
         Column("title", ["title", "标题"], required=True),
         Column("description", ["description", "内容", "描述"]),
-        Column("kind", ["kind", "类型"], parse=_choice(Kind)),
-        Column("channel", ["channel", "渠道"], parse=_choice(Channel)),
-        Column("priority", ["priority", "优先级"], parse=_choice(Priority)),
+        Column("kind", ["kind", "类型"], parse=parse_choice(Kind)),
+        Column("channel", ["channel", "渠道"], parse=parse_choice(Channel)),
+        Column("priority", ["priority", "优先级"], parse=parse_choice(Priority)),
         Column("category", ["category", "分类"]),
         Column("contact_name", ["contact name", "联系人"]),
-        Column("contact_phone", ["contact phone", "联系电话"]),
-        Column("received_at", ["received at", "受理时间"], parse=_when),
+        Column("contact_phone", ["contact phone", "联系电话"], parse=parse_phone),
+        Column("received_at", ["received at", "受理时间"], parse=parse_when),
     ]
 
     def check(self, data: dict[str, Any], line: int) -> dict[str, str]:

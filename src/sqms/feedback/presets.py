@@ -109,8 +109,5 @@ def ensure_presets() -> None:
 
 
 def ensure_presets_signal(sender: Any, **kwargs: Any) -> None:
-    """After migrate: presets, and the roles again (org syncs them before this app's permissions exist)."""
-    from sqms.org.roles import sync_roles
-
+    """After migrate: the shipped presets (never overwriting admins' edits)."""
     ensure_presets()
-    sync_roles()

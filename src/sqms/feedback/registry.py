@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,7 +20,7 @@ def feedback_card(request: HttpRequest) -> dict[str, Any] | None:
     if not user.has_perm("feedback.view_ticket"):
         return None
     qs = scoped(user, Ticket.objects.active())
-    base = "/admin/feedback/ticket/"
+    base = reverse("admin:feedback_ticket_changelist")
     return {
         "title": _("Feedback and complaints"),
         "figures": [
@@ -38,10 +39,10 @@ def feedback_card(request: HttpRequest) -> dict[str, Any] | None:
                 "value": scoped(user, Rectification.objects.active())
                 .filter(status__in=["open", "rectifying"])
                 .count(),
-                "url": "/admin/feedback/rectification/",
+                "url": reverse("admin:feedback_rectification_changelist"),
             },
         ],
-        "note": _("Feedback analysis: /feedback/analysis/"),
+        "link": {"label": _("Feedback analysis"), "url": reverse("feedback:analysis")},
     }
 
 

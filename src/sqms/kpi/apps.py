@@ -1,13 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-
-
-def _sync_roles(sender, **kwargs):
-    # our permissions are created in this app's post_migrate, after org's sync: resync (as feedback does)
-    from sqms.org.roles import sync_roles
-
-    sync_roles()
 
 
 class KpiConfig(AppConfig):
@@ -49,4 +41,6 @@ class KpiConfig(AppConfig):
             ),
         )
         register_card(Card("kpi", 30, dashboard.on_time_card))
-        post_migrate.connect(_sync_roles, sender=self)
+        from sqms.core.io import register_import_command
+
+        register_import_command("service-records", "import_service_records")

@@ -7,18 +7,10 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
-from sqms.core.errors import NotFound
 from sqms.core.scoping import scoped
 from sqms.kpi.domain import COUNTERS, N_BUCKETS, rates
 from sqms.kpi.models import DailyRollup, ServiceRecord
-from sqms.org.models import OrgUnit
-
-
-def unit_by_code(user: Any, code: str) -> OrgUnit:
-    unit = scoped(user, OrgUnit.objects.all()).filter(code=code).first()
-    if unit is None:
-        raise NotFound()
-    return unit
+from sqms.org.selectors import unit_by_code
 
 
 def service_records(user: Any, **filters: Any) -> QuerySet[ServiceRecord]:

@@ -17,10 +17,6 @@ from sqms.org.models import Customer, OrgUnit
 router = Router(tags=["organisation"])
 
 
-def _unit_by_code(user: Any, code: str) -> OrgUnit:
-    return selectors.get_or_404(selectors.units(user), code=code)
-
-
 class UnitOut(Schema):
     id: int
     code: str
@@ -77,7 +73,7 @@ class UnitFilter(Schema):
 def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> Any:
     qs = selectors.units(request.user)
     if filters.under:
-        qs = qs.filter(path__startswith=_unit_by_code(request.user, filters.under).path)
+        qs = qs.filter(path__startswith=selectors.unit_by_code(request.user, filters.under).path)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.q:
@@ -87,12 +83,12 @@ def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> Any:
 
 @router.get("/org-units/{code}", response=UnitOut)
 def get_unit(request: HttpRequest, code: str) -> dict[str, Any]:
-    return _unit_out(_unit_by_code(request.user, code))
+    return _unit_out(selectors.unit_by_code(request.user, code))
 
 
 @router.post("/org-units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, Any]]:
-    parent = _unit_by_code(request.user, payload.parent)
+    parent = selectors.unit_by_code(request.user, payload.parent)
     unit = services.create_unit(
         actor=request.user,
         code=payload.code,
@@ -106,15 +102,17 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, A
 
 @router.patch("/org-units/{code}", response=UnitOut)
 def patch_unit(request: HttpRequest, code: str, payload: UnitPatch) -> dict[str, Any]:
-    unit = _unit_by_code(request.user, code)
+    unit = selectors.unit_by_code(request.user, code)
     return _unit_out(services.update_unit(unit, actor=request.user, changes=payload.dict(exclude_unset=True)))
 
 
 @router.post("/org-units/{code}/move", response=UnitOut)
 def move_unit(request: HttpRequest, code: str, payload: MoveIn) -> dict[str, Any]:
-    unit = _unit_by_code(request.user, code)
+    unit = selectors.unit_by_code(request.user, code)
     return _unit_out(
-        services.move_unit(unit, actor=request.user, new_parent=_unit_by_code(request.user, payload.parent))
+        services.move_unit(
+            unit, actor=request.user, new_parent=selectors.unit_by_code(request.user, payload.parent)
+        )
     )
 
 
@@ -165,7 +163,7 @@ class StaffPatch(Schema):
 def list_staff(request: HttpRequest, unit: str | None = None, q: str | None = None) -> Any:
     qs = selectors.staff(request.user)
     if unit:
-        qs = qs.filter(org_unit__path__startswith=_unit_by_code(request.user, unit).path)
+        qs = qs.filter(org_unit__path__startswith=selectors.unit_by_code(request.user, unit).path)
     if q:
         qs = qs.filter(name__icontains=q)
     user = request.user
@@ -180,7 +178,7 @@ def get_staff(request: HttpRequest, staff_id: int) -> dict[str, Any]:
 @router.post("/staff", response={201: StaffOut})
 def create_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, dict[str, Any]]:
     data = payload.dict()
-    unit = _unit_by_code(request.user, data.pop("org_unit"))
+    unit = selectors.unit_by_code(request.user, data.pop("org_unit"))
     staff = services.create_staff(actor=request.user, org_unit=unit, **data)
     return 201, _staff_out(request.user, staff)
 
@@ -192,7 +190,7 @@ def patch_staff(request: HttpRequest, staff_id: int, payload: StaffPatch) -> dic
     staff = selectors.get_or_404(selectors.staff(request.user), pk=staff_id)
     changes = payload.dict(exclude_unset=True)
     if "org_unit" in changes:
-        changes["org_unit"] = _unit_by_code(request.user, changes["org_unit"])
+        changes["org_unit"] = selectors.unit_by_code(request.user, changes["org_unit"])
     return _staff_out(request.user, update_record(staff, actor=request.user, changes=changes))
 
 
@@ -253,7 +251,7 @@ def list_customers(request: HttpRequest, q: str | None = None, unit: str | None 
     if q:
         qs = qs.filter(name__icontains=q)
     if unit:
-        qs = qs.filter(org_unit__path__startswith=_unit_by_code(request.user, unit).path)
+        qs = qs.filter(org_unit__path__startswith=selectors.unit_by_code(request.user, unit).path)
     user = request.user
     return Mapped(qs, lambda c: _customer_out(user, c))
 
@@ -271,7 +269,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, dict[str, Any]]:
     data = payload.dict()
     code = data.pop("org_unit")
-    data["org_unit"] = _unit_by_code(request.user, code) if code else None
+    data["org_unit"] = selectors.unit_by_code(request.user, code) if code else None
     return 201, _customer_out(request.user, services.create_customer(actor=request.user, **data))
 
 
@@ -282,7 +280,7 @@ def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatc
     expected = changes.pop("expected_updated_at", None)
     if "org_unit" in changes:
         changes["org_unit"] = (
-            _unit_by_code(request.user, changes["org_unit"]) if changes["org_unit"] else None
+            selectors.unit_by_code(request.user, changes["org_unit"]) if changes["org_unit"] else None
         )
     updated = services.update_customer(
         customer, actor=request.user, changes=changes, expected_updated_at=expected

@@ -4,9 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender, **kwargs):
+    """Sync the role groups once, after the last app's post_migrate: only then do every app's
+    permissions exist (django.contrib.auth creates them app by app in the same signal)."""
+    from django.apps import apps
+
     from sqms.org.roles import sync_roles
 
-    sync_roles()
+    last = [a for a in apps.get_app_configs() if a.models_module is not None][-1]
+    if sender.label == last.label:
+        sync_roles()
 
 
 class OrgConfig(AppConfig):
@@ -72,4 +78,4 @@ class OrgConfig(AppConfig):
         from sqms.org.demo import seed
 
         register_seeder(Seeder("organisation", 10, seed))
-        post_migrate.connect(_sync_roles, sender=self)
+        post_migrate.connect(_sync_roles, dispatch_uid="sqms.org.sync_roles")

@@ -2,55 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from sqms.core.io import Column, Importer
+from sqms.core.io import Column, Importer, parse_bool, parse_choice, parse_email, parse_phone
 from sqms.core.scoping import scope_for
 from sqms.org import services
 from sqms.org.models import CustomerKind, OrgUnit, Role, Staff, UnitKind
-
-PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _choice(choices: Any) -> Any:
-    by_text = {str(label).lower(): value for value, label in choices.choices}
-    by_text.update({v.lower(): v for v in choices.values})
-
-    def parse(text: str) -> str:
-        value = by_text.get(text.strip().lower())
-        if value is None:
-            raise ValueError(
-                _("Unknown value “%(v)s”; use one of: %(opts)s")
-                % {"v": text, "opts": ", ".join(choices.values)}
-            )
-        return value
-
-    return parse
-
-
-def _phone(text: str) -> str:
-    if not PHONE_RE.match(text):
-        raise ValueError(_("Not a phone number."))
-    return text
-
-
-def _email(text: str) -> str:
-    if not EMAIL_RE.match(text):
-        raise ValueError(_("Not an e-mail address."))
-    return text
-
-
-def _bool(text: str) -> bool:
-    t = text.strip().lower()
-    if t in {"1", "y", "yes", "true", "是", "同意"}:
-        return True
-    if t in {"0", "n", "no", "false", "否", "不同意"}:
-        return False
-    raise ValueError(_("Use yes/no (是/否)."))
 
 
 class _UnitLookup(Importer):
@@ -71,7 +30,7 @@ class OrgUnitImporter(_UnitLookup):
     columns = (
         Column("code", ("code", "编码", "单位编码"), required=True),
         Column("name", ("name", "名称", "单位名称"), required=True),
-        Column("kind", ("type", "kind", "类型"), parse=_choice(UnitKind)),
+        Column("kind", ("type", "kind", "类型"), parse=parse_choice(UnitKind)),
         Column("parent", ("parent", "parent code", "上级", "上级编码"), required=True),
         Column("name_en", ("english name", "name_en", "英文名称")),
     )
@@ -99,8 +58,8 @@ class StaffImporter(_UnitLookup):
         Column("username", ("username", "user name", "登录名", "账号"), required=True),
         Column("unit", ("unit", "unit code", "单位", "单位编码"), required=True),
         Column("position", ("position", "岗位", "职位")),
-        Column("phone", ("phone", "手机", "电话"), parse=_phone),
-        Column("email", ("email", "e-mail", "邮箱"), parse=_email),
+        Column("phone", ("phone", "手机", "电话"), parse=parse_phone),
+        Column("email", ("email", "e-mail", "邮箱"), parse=parse_email),
     )
 
     def check(self, data: dict[str, Any], line: int) -> dict[str, str]:
@@ -131,13 +90,13 @@ class StaffImporter(_UnitLookup):
 class CustomerImporter(_UnitLookup):
     columns = (
         Column("name", ("name", "姓名", "客户名称"), required=True),
-        Column("kind", ("type", "kind", "类型"), parse=_choice(CustomerKind)),
-        Column("phone", ("phone", "手机", "电话"), parse=_phone),
-        Column("email", ("email", "e-mail", "邮箱"), parse=_email),
+        Column("kind", ("type", "kind", "类型"), parse=parse_choice(CustomerKind)),
+        Column("phone", ("phone", "手机", "电话"), parse=parse_phone),
+        Column("email", ("email", "e-mail", "邮箱"), parse=parse_email),
         Column("id_number", ("id number", "id_number", "证件号码", "身份证号")),
         Column("unit", ("unit", "unit code", "单位", "单位编码")),
-        Column("consent_survey", ("consent survey", "consent_survey", "同意调查"), parse=_bool),
-        Column("consent_contact", ("consent contact", "consent_contact", "同意回访"), parse=_bool),
+        Column("consent_survey", ("consent survey", "consent_survey", "同意调查"), parse=parse_bool),
+        Column("consent_contact", ("consent contact", "consent_contact", "同意回访"), parse=parse_bool),
     )
 
     def check(self, data: dict[str, Any], line: int) -> dict[str, str]:

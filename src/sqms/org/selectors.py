@@ -34,6 +34,11 @@ def processes(user: Any) -> QuerySet[Process]:
     return qs if scope.all_units else qs.filter(scope.unit_q("owner_unit__path") | Q(owner_unit__isnull=True))
 
 
+def unit_by_code(user: Any, code: str) -> OrgUnit:
+    """An org unit the user can see, by code; anything else is "not found"."""
+    return get_or_404(units(user), code=code)
+
+
 def get_or_404(qs: QuerySet[Any], **lookup: Any) -> Any:
     obj = qs.filter(**lookup).first()
     if obj is None:

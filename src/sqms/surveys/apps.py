@@ -10,7 +10,7 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from sqms.core.dashboard import Card, register_card
         from sqms.core.demo import Seeder, register_seeder
-        from sqms.core.io import register_export
+        from sqms.core.io import register_export, register_import_command
         from sqms.core.navigation import NavItem, admin_model_url, register_nav
         from sqms.core.scoping import register_scoped
         from sqms.org.models import Role
@@ -67,4 +67,5 @@ class SurveysConfig(AppConfig):
         )
         register_card(Card("surveys", 40, selectors.dashboard_card))
         register_export("survey-responses", selectors.export_all_responses, "surveys.view_response")
+        register_import_command("responses", "import_responses")
         register_seeder(Seeder("surveys", 40, seed))

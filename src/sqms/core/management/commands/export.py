@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from sqms.core.cli import actor_for
 from sqms.core.errors import DomainError
 from sqms.core.io import EXPORT_KINDS, export_kind
 
@@ -23,9 +23,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown export type {kind!r}; choose one of: {', '.join(sorted(EXPORT_KINDS))}"
             )
-        actor = get_user_model().objects.filter(username=as_user).first()
-        if actor is None:
-            raise CommandError(f"No user {as_user!r} (use --as USERNAME).")
+        actor = actor_for(as_user)
         fmt = "csv" if out.lower().endswith(".csv") else "xlsx"
         try:
             data, _ctype = export_kind(kind, actor=actor, fmt=fmt)

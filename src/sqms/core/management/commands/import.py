@@ -1,30 +1,39 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.core.management import get_commands, load_command_class
 from django.core.management.base import BaseCommand, CommandError
 
+from sqms.core.cli import actor_for, existing_file, write_import_report
 from sqms.core.errors import DomainError
-from sqms.core.io import IMPORT_KINDS, import_file
+from sqms.core.io import IMPORT_COMMANDS, IMPORT_KINDS, import_file
 
 
 class Command(BaseCommand):
-    help = "Import a register from CSV or Excel. Every row is checked first; on any error nothing is written."
+    help = (
+        "Import a register from CSV or Excel. Every row is checked first; on any error nothing is written. "
+        "Kinds with options of their own (e.g. responses --survey CODE) are handed to their app's command."
+    )
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        # `sqms import responses FILE --survey X` → the surveys app's own command with its own options.
+        if len(argv) > 2 and argv[2] in IMPORT_COMMANDS:
+            name = IMPORT_COMMANDS[argv[2]]
+            command = load_command_class(get_commands()[name], name)
+            command.run_from_argv([argv[0], name, *argv[3:]])
+            return
+        super().run_from_argv(argv)
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument(
-            "kind", help="what to import: " + ", ".join(sorted(IMPORT_KINDS)) if IMPORT_KINDS else ""
-        )
+        kinds = ", ".join(sorted({*IMPORT_KINDS, *IMPORT_COMMANDS}))
+        parser.add_argument("kind", help=f"what to import: {kinds}")
         parser.add_argument("file")
         parser.add_argument(
             "--skip-invalid", action="store_true", help="write the valid rows, report the rest"
         )
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
-        parser.add_argument(
-            "--as", dest="as_user", default="admin", help="the user the import is made as (default admin)"
-        )
+        parser.add_argument("--as", dest="as_user", default="admin", help="the user the import is made as")
 
     def handle(
         self,
@@ -40,12 +49,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown import type {kind!r}; choose one of: {', '.join(sorted(IMPORT_KINDS))}"
             )
-        actor = get_user_model().objects.filter(username=as_user).first()
-        if actor is None:
-            raise CommandError(f"No user {as_user!r} (use --as USERNAME).")
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"No such file: {file}")
+        actor = actor_for(as_user)
+        path = existing_file(file)
         try:
             report = import_file(
                 kind,
@@ -57,13 +62,4 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        for e in report.errors:
-            self.stderr.write(f"line {e.line}, column {e.column}: {e.reason}")
-        self.stdout.write(
-            f"{report.total} rows read, {report.written} written, {len(report.errors)} problems"
-            + (" (dry run)" if dry_run else "")
-        )
-        if report.errors and not skip_invalid:
-            raise CommandError(
-                "Nothing was written because of the problems above (use --skip-invalid to write the valid rows)."
-            )
+        write_import_report(self, report, dry_run=dry_run, skip_invalid=skip_invalid)

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from sqms.core.cli import actor_for, existing_file, write_import_report
 from sqms.core.errors import DomainError
 from sqms.surveys import importers
 from sqms.surveys.models import Campaign
@@ -38,18 +38,14 @@ class Command(BaseCommand):
         as_user: str,
         **options: Any,
     ) -> None:
-        actor = get_user_model().objects.filter(username=as_user).first()
-        if actor is None:
-            raise CommandError(f"No user {as_user!r} (use --as USERNAME).")
+        actor = actor_for(as_user)
         qs = Campaign.objects.active()
         target = (
             qs.filter(code=campaign) if campaign else qs.filter(survey__code=survey).order_by("-starts_at")
         ).first()
         if target is None:
             raise CommandError(f"No campaign {campaign or 'for survey ' + str(survey)!r}.")
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"No such file: {file}")
+        path = existing_file(file)
         cols = None
         if mapping:
             try:
@@ -67,11 +63,4 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        for e in report.errors:
-            self.stderr.write(f"line {e.line}, column {e.column}: {e.reason}")
-        self.stdout.write(
-            f"{report.total} rows read, {report.written} written, {len(report.errors)} problems"
-            + (" (dry run)" if dry_run else "")
-        )
-        if report.errors:
-            raise CommandError("Nothing was written because of the problems above.")
+        write_import_report(self, report, dry_run=dry_run, can_skip=False)

@@ -1,4 +1,4 @@
-"""``sqms import-service-records FILE [--on-duplicate reject|update] [--as USER]``
+"""``sqms import service-records FILE [--on-duplicate reject|update] [--as USER]``
 
 Streams a CSV, Excel or Parquet file with polars in chunks of 50,000 rows. Pass 1 validates the whole
 file (rows are numbered as file lines: the header is line 1); only if every row is valid does pass 2
@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from sqms.core.cli import actor_for, existing_file
 from sqms.core.errors import DomainError
 from sqms.kpi import services
 
@@ -51,16 +51,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        path = Path(opts["file"])
-        if not path.exists():
-            raise CommandError(f"No such file: {path}")
-        User = get_user_model()
-        if opts["username"]:
-            actor = User.objects.filter(username=opts["username"], is_active=True).first()
-        else:
-            actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-        if actor is None:
-            raise CommandError("No such active user.")
+        path = existing_file(opts["file"])
+        actor = actor_for(opts["username"])
         on_duplicate = opts["on_duplicate"]
         try:
             services.check_ingest_permission(actor, on_duplicate)
