@@ -115,3 +115,19 @@ def test_import_hands_kinds_with_own_options_to_their_command(org, tmp_path, cap
     assert not ServiceRecord.objects.exists()
     execute_from_command_line(["sqms", "import", "service-records", str(path), "--as", "quality"])
     assert ServiceRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_unread_count_shows_beside_notifications(org, client_for):
+    import re
+
+    from sqms.core.services import mark_read, notify
+
+    notify([org.agent_a], title="甲"), notify([org.agent_a], title="乙")
+    html = client_for(org.agent_a).get("/admin/").content.decode()
+    link = html[html.index('href="/admin/core/notification/"') :][:1500]
+    assert re.search(r">\s*2\s*<", link), link
+    mark_read(org.agent_a)
+    html = client_for(org.agent_a).get("/admin/").content.decode()
+    link = html[html.index('href="/admin/core/notification/"') :][:1500]
+    assert not re.search(r">\s*2\s*<", link)

@@ -89,16 +89,14 @@ class CommentOut(Schema):
     created_at: datetime
 
 
-def _target(record_type: str, record_id: str) -> Any:
-    from sqms.core.scoping import is_visible
-
+def _visible_record(user: Any, record_type: str, record_id: str) -> Any:
+    """The record "app_label.model" #id if the user may see it; otherwise not found (no existence leak)."""
     try:
         app_label, model = record_type.split(".", 1)
         ct = ContentType.objects.get(app_label=app_label, model=model)
     except (ValueError, ContentType.DoesNotExist):
         raise NotFound() from None
-    obj = ct.model_class()._default_manager.filter(pk=record_id).first()
-    return obj, is_visible
+    return selectors.visible_record(user, ct, record_id)
 
 
 def _comment_out(c: Any) -> dict[str, Any]:
@@ -114,17 +112,13 @@ def _comment_out(c: Any) -> dict[str, Any]:
 
 @router.get("/comments", response=list[CommentOut])
 def comments(request: HttpRequest, record_type: str, record_id: str) -> list[dict[str, Any]]:
-    obj, is_visible = _target(record_type, record_id)
-    if obj is None or not is_visible(request.user, obj):
-        raise NotFound()
+    obj = _visible_record(request.user, record_type, record_id)
     return [_comment_out(c) for c in services.comments_for(obj).prefetch_related("mentions")]
 
 
 @router.post("/comments", response={201: CommentOut})
 def add_comment(request: HttpRequest, payload: CommentIn) -> tuple[int, dict[str, Any]]:
-    obj, is_visible = _target(payload.record_type, payload.record_id)
-    if obj is None or not is_visible(request.user, obj):
-        raise NotFound()
+    obj = _visible_record(request.user, payload.record_type, payload.record_id)
     c = services.add_comment(obj, actor=request.user, body=payload.body, internal=payload.internal)
     return 201, _comment_out(c)
 

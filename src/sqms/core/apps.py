@@ -17,7 +17,12 @@ class CoreConfig(AppConfig):
         register_nav(
             "overview",
             NavItem(
-                _("Notifications"), "notifications", admin_model_url("core", "notification"), signed_in, 10
+                _("Notifications"),
+                "notifications",
+                admin_model_url("core", "notification"),
+                signed_in,
+                10,
+                badge="sqms.core.navigation.unread_badge",
             ),
         )
         register_nav(

@@ -23,6 +23,7 @@ class NavItem:
     url_name: str
     permission: str | Callable[[HttpRequest], bool] | None = None
     order: int = 100
+    badge: str | None = None  # dotted path of a callable(request) -> str shown beside the link (unfold)
 
 
 @dataclass
@@ -84,10 +85,21 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
                 link = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            items.append({"title": item.title, "icon": item.icon, "link": link})
+            entry = {"title": item.title, "icon": item.icon, "link": link}
+            if item.badge:
+                entry["badge"] = item.badge
+            items.append(entry)
         if items:
             groups.append({"title": group.title, "separator": True, "collapsible": False, "items": items})
     return groups
+
+
+def unread_badge(request: HttpRequest) -> str:
+    """The unread-notification count beside "Notifications" (empty when there is nothing new)."""
+    from sqms.core.selectors import inbox
+
+    count = inbox(request.user, unread_only=True).count() if request.user.is_authenticated else 0
+    return str(count) if count else ""
 
 
 def environment(request: HttpRequest) -> list[str] | None:

@@ -29,3 +29,15 @@ def recent_activity(user: Any, limit: int = 10) -> list[AuditEntry]:
 def inbox(user: Any, unread_only: bool = False) -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user)
     return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def visible_record(user: Any, content_type: Any, object_id: str) -> Any:
+    """Any registered record by content type and id, if the user may see it; else ``NotFound``."""
+    from sqms.core.errors import NotFound
+    from sqms.core.scoping import is_visible
+
+    model = content_type.model_class() if content_type is not None else None
+    obj = model._default_manager.filter(pk=object_id).first() if model is not None else None
+    if obj is None or not is_visible(user, obj):
+        raise NotFound()
+    return obj

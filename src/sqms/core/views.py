@@ -11,11 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from sqms.core import services
-from sqms.core.errors import DomainError
+from sqms.core import selectors, services
+from sqms.core.errors import DomainError, NotFound
 from sqms.core.middleware import LANGUAGE_COOKIE
 from sqms.core.models import UserPreference
-from sqms.core.scoping import is_visible
 
 
 def _next(request: HttpRequest) -> str:
@@ -45,12 +44,9 @@ def add_comment(request: HttpRequest, ct_id: int, object_id: str) -> HttpRespons
     from django.contrib import messages
 
     try:
-        ct = ContentType.objects.get(pk=ct_id)
-    except ContentType.DoesNotExist:
+        obj = selectors.visible_record(request.user, ContentType.objects.filter(pk=ct_id).first(), object_id)
+    except NotFound:
         raise Http404 from None
-    obj = ct.model_class()._default_manager.filter(pk=object_id).first()
-    if obj is None or not is_visible(request.user, obj):
-        raise Http404
     try:
         services.add_comment(
             obj,
