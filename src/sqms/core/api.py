@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -117,10 +117,10 @@ def comments(request: HttpRequest, record_type: str, record_id: str) -> list[dic
 
 
 @router.post("/comments", response={201: CommentOut})
-def add_comment(request: HttpRequest, payload: CommentIn) -> tuple[int, dict[str, Any]]:
+def add_comment(request: HttpRequest, payload: CommentIn) -> Status:
     obj = _visible_record(request.user, payload.record_type, payload.record_id)
     c = services.add_comment(obj, actor=request.user, body=payload.body, internal=payload.internal)
-    return 201, _comment_out(c)
+    return Status(201, _comment_out(c))
 
 
 class AuditOut(Schema):
@@ -210,7 +210,7 @@ def tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/api-tokens", response={201: TokenCreatedOut})
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     token, key = services.create_api_token(
         actor=request.user,
         user=request.user,
@@ -221,7 +221,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
     )
     data = TokenOut.from_orm(token).dict()
     data["key"] = key
-    return 201, data
+    return Status(201, data)
 
 
 @router.post("/api-tokens/{token_id}/revoke", response=TokenOut)
@@ -244,7 +244,7 @@ def run_import(
     file: File[UploadedFile],
     skip_invalid: Form[bool] = False,
     dry_run: Form[bool] = False,
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     report = import_file(
         kind,
         actor=request.user,
@@ -253,7 +253,7 @@ def run_import(
         skip_invalid=skip_invalid,
         dry_run=dry_run,
     )
-    return (200 if report.ok or skip_invalid else 422), report.to_dict()
+    return Status((200 if report.ok or skip_invalid else 422), report.to_dict())
 
 
 @router.get("/exports/{kind}")

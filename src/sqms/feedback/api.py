@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sqms.core.apibase import Mapped, Page
@@ -154,7 +154,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]) -> Any:
 
 
 @router.post("/feedback", response={200: TicketOut, 201: TicketOut})
-def create_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Status:
     """Create a ticket. Send an ``Idempotency-Key`` header to make retries safe: the same key returns the
     ticket created the first time (status 200 instead of 201)."""
     require_perm(request.user, "feedback.add_ticket")
@@ -168,7 +168,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[st
     if key:
         key = f"{request.user.pk}:{key}"[:100]
     ticket, created = services.create_ticket(actor=request.user, data=data, idempotency_key=key)
-    return (201 if created else 200), _ticket_out(request.user, ticket)
+    return Status(201 if created else 200, _ticket_out(request.user, ticket))
 
 
 @router.get("/feedback/{number}", response=TicketOut)
@@ -245,11 +245,11 @@ def list_events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 
 @router.post("/feedback/{number}/events", response={201: EventOut})
-def add_event(request: HttpRequest, number: str, payload: EventIn) -> tuple[int, dict[str, Any]]:
+def add_event(request: HttpRequest, number: str, payload: EventIn) -> Status:
     """Add an internal note (``public: false``) or a reply the customer sees (``public: true``)."""
     t = selectors.ticket(request.user, number)
-    return 201, _event_out(
-        services.add_message(t, actor=request.user, body=payload.body, public=payload.public)
+    return Status(
+        201, _event_out(services.add_message(t, actor=request.user, body=payload.body, public=payload.public))
     )
 
 
@@ -347,7 +347,7 @@ def list_ratings(request: HttpRequest, unit: str | None = None, bad: bool | None
 
 
 @router.post("/ratings", response={201: RatingOut})
-def create_rating(request: HttpRequest, payload: RatingIn) -> tuple[int, dict[str, Any]]:
+def create_rating(request: HttpRequest, payload: RatingIn) -> Status:
     """Record a 好差评 rating (1–5); 1–2 opens a rectification order with the HCP-RECTIFY deadline."""
     ticket = selectors.ticket(request.user, payload.ticket) if payload.ticket else None
     if ticket is None and not payload.org_unit:
@@ -362,7 +362,7 @@ def create_rating(request: HttpRequest, payload: RatingIn) -> tuple[int, dict[st
         channel=payload.channel,
         customer=ticket.customer if ticket else None,
     )
-    return 201, _rating_out(r)
+    return Status(201, _rating_out(r))
 
 
 class RectOut(Schema):

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sqms.core.apibase import Mapped, Page
@@ -87,7 +87,7 @@ def get_unit(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 @router.post("/org-units", response={201: UnitOut})
-def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, Any]]:
+def create_unit(request: HttpRequest, payload: UnitIn) -> Status:
     parent = selectors.unit_by_code(request.user, payload.parent)
     unit = services.create_unit(
         actor=request.user,
@@ -97,7 +97,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, A
         parent=parent,
         name_en=payload.name_en,
     )
-    return 201, _unit_out(unit)
+    return Status(201, _unit_out(unit))
 
 
 @router.patch("/org-units/{code}", response=UnitOut)
@@ -176,11 +176,11 @@ def get_staff(request: HttpRequest, staff_id: int) -> dict[str, Any]:
 
 
 @router.post("/staff", response={201: StaffOut})
-def create_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, dict[str, Any]]:
+def create_staff(request: HttpRequest, payload: StaffIn) -> Status:
     data = payload.dict()
     unit = selectors.unit_by_code(request.user, data.pop("org_unit"))
     staff = services.create_staff(actor=request.user, org_unit=unit, **data)
-    return 201, _staff_out(request.user, staff)
+    return Status(201, _staff_out(request.user, staff))
 
 
 @router.patch("/staff/{staff_id}", response=StaffOut)
@@ -266,11 +266,11 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 
 @router.post("/customers", response={201: CustomerOut})
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, dict[str, Any]]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     data = payload.dict()
     code = data.pop("org_unit")
     data["org_unit"] = selectors.unit_by_code(request.user, code) if code else None
-    return 201, _customer_out(request.user, services.create_customer(actor=request.user, **data))
+    return Status(201, _customer_out(request.user, services.create_customer(actor=request.user, **data)))
 
 
 @router.patch("/customers/{customer_id}", response=CustomerOut)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -104,7 +104,7 @@ def list_surveys(request: HttpRequest) -> Any:
 
 
 @router.post("/surveys", response={201: SurveyOut})
-def create_survey(request: HttpRequest, payload: SurveyIn) -> tuple[int, dict[str, Any]]:
+def create_survey(request: HttpRequest, payload: SurveyIn) -> Status:
     owner = selectors.get_or_404(units(request.user), code=payload.owner_unit) if payload.owner_unit else None
     if payload.template:
         s = services.create_from_template(
@@ -124,7 +124,7 @@ def create_survey(request: HttpRequest, payload: SurveyIn) -> tuple[int, dict[st
             title_en=payload.title_en,
             owner_unit=owner,
         )
-    return 201, _survey_out(s)
+    return Status(201, _survey_out(s))
 
 
 @router.get("/surveys/{code}", response=SurveyOut)
@@ -133,10 +133,10 @@ def get_survey(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 @router.post("/surveys/{code}/questions", response={201: dict})
-def add_question(request: HttpRequest, code: str, payload: QuestionIn) -> tuple[int, dict[str, Any]]:
+def add_question(request: HttpRequest, code: str, payload: QuestionIn) -> Status:
     s = _survey(request, code)
     q = services.add_question(actor=request.user, survey=s, **payload.dict())
-    return 201, {"id": q.pk, "code": q.code}
+    return Status(201, {"id": q.pk, "code": q.code})
 
 
 @router.get("/surveys/{code}/versions", response=list[VersionOut])
@@ -145,8 +145,10 @@ def list_versions(request: HttpRequest, code: str) -> list[dict[str, Any]]:
 
 
 @router.post("/surveys/{code}/versions", response={201: VersionOut})
-def publish(request: HttpRequest, code: str) -> tuple[int, dict[str, Any]]:
-    return 201, _version_out(services.publish_survey(actor=request.user, survey=_survey(request, code)))
+def publish(request: HttpRequest, code: str) -> Status:
+    return Status(
+        201, _version_out(services.publish_survey(actor=request.user, survey=_survey(request, code)))
+    )
 
 
 class CampaignOut(Schema):
@@ -205,7 +207,7 @@ def list_campaigns(request: HttpRequest) -> Any:
 
 
 @router.post("/survey-campaigns", response={201: CampaignOut})
-def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, dict[str, Any]]:
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
     s = _survey(request, payload.survey)
     unit = selectors.get_or_404(units(request.user), code=payload.org_unit)
     version = selectors.get_or_404(s.versions.all(), number=payload.version) if payload.version else None
@@ -222,7 +224,7 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, dic
         public=payload.public,
         target=payload.target,
     )
-    return 201, _campaign_out(c)
+    return Status(201, _campaign_out(c))
 
 
 @router.get("/survey-campaigns/{code}", response=CampaignOut)
@@ -278,7 +280,7 @@ def issue_tokens(request: HttpRequest, code: str, payload: TokensIn) -> tuple[in
     tokens = services.issue_tokens(
         actor=request.user, campaign=c, count=payload.count, customers=custs, org_unit=unit
     )
-    return 201, [_token_out(t) for t in tokens]
+    return Status(201, [_token_out(t) for t in tokens])
 
 
 @router.get("/survey-campaigns/{code}/tokens", response=list[TokenOut])
@@ -370,7 +372,7 @@ class SubmitIn(Schema):
 
 
 @router.post("/survey-campaigns/{code}/responses", response={201: ResponseOut})
-def submit(request: HttpRequest, code: str, payload: SubmitIn) -> tuple[int, dict[str, Any]]:
+def submit(request: HttpRequest, code: str, payload: SubmitIn) -> Status:
     """Submit one response through the API (answers by question code; lists for multiple choice)."""
     from sqms.surveys.models import ResponseSource, Token
 
@@ -396,7 +398,7 @@ def submit(request: HttpRequest, code: str, payload: SubmitIn) -> tuple[int, dic
         org_unit=unit,
         external_id=payload.external_id,
     )
-    return 201, _response_out(r)
+    return Status(201, _response_out(r))
 
 
 class DecisionIn(Schema):
