@@ -74,13 +74,16 @@ test: lint typecheck migrations-check contracts pytest
 bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+APPS_WITH_OWN_CATALOGUE := feedback surveys kpi evaluation improvement audits
+
 messages: install
 	@# Platform + unfold strings live in src/sqms/locale (unfold ships no Chinese); each app keeps its own.
 	cd src/sqms && ln -sfn "$$(../../$(PY) -c 'import unfold, os; print(os.path.dirname(unfold.__file__))')" _unfold && \
 	  ../../$(SQMS) makemessages -l zh_Hans -l en --symlinks --no-obsolete --ignore 'migrations/*' \
-	    --ignore '*/migrations/*' --ignore '_unfold/contrib/*' --ignore 'feedback/*' --ignore 'surveys/*' \
-	    --ignore 'kpi/*' --ignore 'stats/*' --ignore 'sla/*'; rm -f _unfold
-	for app in feedback surveys kpi; do (cd src/sqms/$$app && ../../../$(SQMS) makemessages -l zh_Hans -l en --no-obsolete); done
+	    --ignore '*/migrations/*' --ignore '_unfold/contrib/*' --ignore 'stats/*' --ignore 'sla/*' \
+	    $(foreach app,$(APPS_WITH_OWN_CATALOGUE),--ignore '$(app)/*'); rm -f _unfold
+	for app in $(APPS_WITH_OWN_CATALOGUE); do (cd src/sqms/$$app && mkdir -p locale && \
+	  ../../../$(SQMS) makemessages -l zh_Hans -l en --no-obsolete); done
 	cd src/sqms && ../../$(SQMS) compilemessages -v0
 
 clean:

@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "sqms.surveys",
     "sqms.feedback",
     "sqms.kpi",
+    "sqms.evaluation",
+    "sqms.improvement",
+    "sqms.audits",
 ]
 
 MIDDLEWARE = [

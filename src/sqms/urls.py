@@ -17,6 +17,9 @@ urlpatterns = [
     path("", include("sqms.surveys.urls")),
     path("", include("sqms.feedback.urls")),
     path("", include("sqms.kpi.urls")),
+    path("", include("sqms.evaluation.urls")),
+    path("", include("sqms.improvement.urls")),
+    path("", include("sqms.audits.urls")),
     path("admin/", admin.site.urls),
 ]
 
