@@ -7,11 +7,13 @@ from ninja import NinjaAPI
 from sqms.core.api import router as core_router
 from sqms.core.apibase import AUTH, install_error_handlers
 from sqms.audits.api import router as audits_router
+from sqms.documents.api import router as documents_router
 from sqms.evaluation.api import router as evaluation_router
 from sqms.feedback.api import router as feedback_router
 from sqms.improvement.api import router as improvement_router
 from sqms.kpi.api import router as kpi_router
 from sqms.org.api import router as org_router
+from sqms.reports.api import router as reports_router
 from sqms.surveys.api import router as surveys_router
 
 api = NinjaAPI(
@@ -31,3 +33,5 @@ api.add_router("/", kpi_router)
 api.add_router("/", evaluation_router)
 api.add_router("/", improvement_router)
 api.add_router("/", audits_router)
+api.add_router("/", documents_router)
+api.add_router("/", reports_router)

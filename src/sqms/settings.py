@@ -65,12 +65,14 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "sqms.core",
     "sqms.org",
+    "sqms.documents",
     "sqms.surveys",
     "sqms.feedback",
     "sqms.kpi",
     "sqms.evaluation",
     "sqms.improvement",
     "sqms.audits",
+    "sqms.reports",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("sqms.evaluation.urls")),
     path("", include("sqms.improvement.urls")),
     path("", include("sqms.audits.urls")),
+    path("", include("sqms.documents.urls")),
+    path("", include("sqms.reports.urls")),
     path("admin/", admin.site.urls),
 ]
 
