@@ -7,14 +7,17 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sqms.core.apibase import Mapped, Page, require
-from sqms.core.errors import Conflict, DomainError, ValidationFailed
+from sqms.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from sqms.kpi import selectors, services
+from sqms.kpi.domain import PERIOD_KINDS, periods_between
 from sqms.kpi.models import IngestKey, ServiceRecord
+from sqms.org.selectors import unit_by_code
 
 router = Router(tags=["kpi"])
 
@@ -164,3 +167,255 @@ def rollup_figures(
     require(request, "kpi.view_dailyrollup")
     figures = selectors.rollup_summary(request.user, unit=unit, since=since, until=until)
     return {**figures, "unit": unit, "since": since, "until": until}
+
+
+# --- KPIs -------------------------------------------------------------------------------------------------
+
+
+class KpiOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    description: str
+    unit: str
+    source: str
+    direction: str
+    target: float
+    warning: float
+    critical: float
+
+
+@router.get("/kpis", response=list[KpiOut])
+def list_kpis(request: HttpRequest) -> Any:
+    """The KPI library with the organisation-wide thresholds."""
+    require(request, "kpi.view_kpidefinition")
+    return list(selectors.kpis())
+
+
+class PointOut(Schema):
+    period: str
+    since: dt.date
+    until: dt.date
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+    status: str
+
+
+class ChartSchema(Schema):
+    kind: str
+    center: float
+    lcl: list[float]
+    ucl: list[float]
+    periods: list[str]
+    signals: list[dict[str, Any]]
+
+
+class ValuesOut(Schema):
+    kpi: str
+    unit: str | None
+    period: str
+    direction: str
+    target: float
+    warning: float
+    critical: float
+    values: list[PointOut]
+    chart: ChartSchema | None
+
+
+def _parse_period(period: str) -> str:
+    if period not in PERIOD_KINDS:
+        raise ValidationFailed(
+            _("Unknown period."), fields={"period": [_("Use one of: %s.") % ", ".join(PERIOD_KINDS)]}
+        )
+    return period
+
+
+def series_json(series: dict[str, Any]) -> dict[str, Any]:
+    t = series["thresholds"]
+    chart = series["chart"]
+    return {
+        "kpi": series["kpi"].code,
+        "unit": series["unit"].code if series["unit"] is not None else None,
+        "period": series["period"],
+        "direction": t.direction,
+        "target": t.target,
+        "warning": t.warning,
+        "critical": t.critical,
+        "values": series["points"],
+        "chart": None
+        if chart is None
+        else {
+            "kind": chart.kind,
+            "center": chart.center,
+            "lcl": chart.lcl,
+            "ucl": chart.ucl,
+            "periods": series["charted"],
+            "signals": chart.signals,
+        },
+    }
+
+
+@router.get("/kpis/{code}/values", response=ValuesOut)
+def kpi_values(
+    request: HttpRequest,
+    code: str,
+    unit: str | None = None,
+    period: str = "month",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Any:
+    """The KPI per period for ``unit``'s subtree (or your scope): ratios of summed numerators and
+    denominators, red/amber/green status against the unit's thresholds, and the control chart (p chart
+    for proportions, I-MR otherwise) with its Western Electric signals."""
+    require(request, "kpi.view_kpidefinition")
+    kpi = selectors.kpi_by_code(code)
+    _parse_period(period)
+    org_unit = unit_by_code(request.user, unit) if unit else None
+    d_since, d_until = selectors.default_range(period, timezone.localdate())
+    since, until = since or d_since, until or d_until
+    if since > until:
+        raise ValidationFailed(_("Bad range."), fields={"since": [_("Must not be after until.")]})
+    if len(periods_between(period, since, until)) > 400:
+        raise ValidationFailed(_("Bad range."), fields={"since": [_("At most 400 periods at once.")]})
+    return series_json(selectors.kpi_series(request.user, kpi, org_unit, period, since, until))
+
+
+class AlertOut(Schema):
+    id: int
+    kpi: str
+    unit: str
+    period_kind: str
+    period: str
+    kind: str
+    level: str
+    value: float | None
+    threshold: float | None
+    message: str
+    created_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+
+
+def _alert_out(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "kpi": a.kpi.code,
+        "unit": a.org_unit.code,
+        "period_kind": a.period_kind,
+        "period": a.period,
+        "kind": a.kind,
+        "level": a.level,
+        "value": a.value,
+        "threshold": a.threshold,
+        "message": a.message,
+        "created_at": a.created_at,
+        "acknowledged_at": a.acknowledged_at,
+        "acknowledged_by": a.acknowledged_by.get_username() if a.acknowledged_by_id else None,
+    }
+
+
+@router.get("/kpi-alerts", response=list[AlertOut])
+@paginate(Page)
+def list_alerts(request: HttpRequest, open_only: bool = False) -> Any:
+    """KPI alerts of your units, newest first (``open_only``: not yet acknowledged)."""
+    require(request, "kpi.view_kpialert")
+    qs = selectors.alerts(request.user)
+    if open_only:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    return Mapped(qs, _alert_out)
+
+
+@router.post("/kpi-alerts/{alert_id}/acknowledge", response=AlertOut)
+def acknowledge(request: HttpRequest, alert_id: int) -> Any:
+    """Acknowledge an alert (records who and when; acknowledging twice keeps the first)."""
+    alert = selectors.alerts(request.user).filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound()
+    return _alert_out(services.acknowledge_alert(alert, actor=request.user))
+
+
+# --- quality objectives -----------------------------------------------------------------------------------
+
+
+class ObjectiveIn(Schema):
+    statement: str
+    kpi: str
+    unit: str
+    baseline: float
+    target: float
+    start: dt.date
+    deadline: dt.date
+    owner: str | None = None
+
+
+class ObjectiveOut(Schema):
+    id: int
+    statement: str
+    kpi: str
+    unit: str
+    owner: str | None
+    baseline: float
+    target: float
+    start: dt.date
+    deadline: dt.date
+    current: float | None
+    progress: float | None
+    status: str
+
+
+def _objective_out(request: HttpRequest, obj: Any) -> dict[str, Any]:
+    figures = selectors.objective_figures(request.user, obj, timezone.localdate())
+    return {
+        "id": obj.pk,
+        "statement": obj.statement,
+        "kpi": obj.kpi.code,
+        "unit": obj.org_unit.code,
+        "owner": obj.owner.get_username() if obj.owner_id else None,
+        "baseline": obj.baseline,
+        "target": obj.target,
+        "start": obj.start,
+        "deadline": obj.deadline,
+        **figures,
+    }
+
+
+@router.get("/quality-objectives", response=list[ObjectiveOut])
+@paginate(Page)
+def list_objectives(request: HttpRequest) -> Any:
+    """Quality objectives of your units with current value, progress (0–1) and status."""
+    require(request, "kpi.view_qualityobjective")
+    return Mapped(selectors.objectives(request.user), lambda o: _objective_out(request, o))
+
+
+@router.get("/quality-objectives/{obj_id}", response=ObjectiveOut)
+def get_objective(request: HttpRequest, obj_id: int) -> Any:
+    require(request, "kpi.view_qualityobjective")
+    obj = selectors.objectives(request.user).filter(pk=obj_id).first()
+    if obj is None:
+        raise NotFound()
+    return _objective_out(request, obj)
+
+
+@router.post("/quality-objectives", response={201: ObjectiveOut})
+def create_objective(request: HttpRequest, payload: ObjectiveIn) -> Any:
+    """Create a quality objective (audited); the KPI by code, the unit by code, the owner by user name."""
+    from django.contrib.auth import get_user_model
+
+    from sqms.core.services import create_record
+    from sqms.kpi.models import QualityObjective
+
+    kpi = selectors.kpis().filter(code=payload.kpi).first()
+    if kpi is None:
+        raise ValidationFailed(_("Unknown KPI."), fields={"kpi": [_("No KPI with this code.")]})
+    unit = unit_by_code(request.user, payload.unit)
+    owner = None
+    if payload.owner:
+        owner = get_user_model().objects.filter(username=payload.owner).first()
+        if owner is None:
+            raise ValidationFailed(_("Unknown owner."), fields={"owner": [_("No user with this name.")]})
+    data = payload.dict()
+    data.update({"kpi": kpi, "org_unit": unit, "owner": owner})
+    data.pop("unit")
+    obj = create_record(QualityObjective, actor=request.user, data=data)
+    return Status(201, _objective_out(request, obj))

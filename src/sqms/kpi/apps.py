@@ -17,8 +17,25 @@ class KpiConfig(AppConfig):
 
         register_scoped(models.ServiceRecord, path_field="org_unit__path", owner_field="staff__user")
         register_scoped(models.DailyRollup, path_field="org_unit__path")
+        register_scoped(models.KpiOverride, path_field="org_unit__path")
+        register_scoped(models.KpiAlert, path_field="org_unit__path")
+        register_scoped(models.QualityObjective, path_field="org_unit__path", owner_field="owner")
+        from django.db.models.signals import post_migrate
+
+        from sqms.kpi.services import ensure_library
+
+        post_migrate.connect(ensure_library, sender=self, dispatch_uid="kpi_library")
         register_app("kpi")
         extend_role_permissions(Role.QUALITY_MANAGER, {"kpi.*"})
+        reader = {
+            "kpi.view_kpidefinition",
+            "kpi.view_kpialert",
+            "kpi.view_qualityobjective",
+            "kpi.view_kpioverride",
+        }
+        extend_role_permissions(Role.EXECUTIVE, reader | {"kpi.view_dailyrollup"})
+        extend_role_permissions(Role.UNIT_MANAGER, reader | {"kpi.change_kpialert"})
+        extend_role_permissions(Role.AUDITOR, reader)
         extend_role_permissions(
             Role.UNIT_MANAGER,
             {
@@ -38,6 +55,29 @@ class KpiConfig(AppConfig):
                 admin_model_url("kpi", "servicerecord"),
                 "kpi.view_servicerecord",
                 10,
+            ),
+        )
+        register_nav(
+            "performance", NavItem(_("KPIs"), "monitoring", "kpi:index", "kpi.view_kpidefinition", 20)
+        )
+        register_nav(
+            "performance",
+            NavItem(
+                _("KPI alerts"),
+                "notifications_active",
+                admin_model_url("kpi", "kpialert"),
+                "kpi.view_kpialert",
+                30,
+            ),
+        )
+        register_nav(
+            "performance",
+            NavItem(
+                _("Quality objectives"),
+                "flag",
+                admin_model_url("kpi", "qualityobjective"),
+                "kpi.view_qualityobjective",
+                40,
             ),
         )
         register_card(Card("kpi", 30, dashboard.on_time_card))

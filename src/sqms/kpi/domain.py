@@ -332,3 +332,293 @@ def rates(d: Mapping[str, Any]) -> dict[str, float | None]:
         "p90_response_seconds": percentile(d["response_hist"], 0.9),
         "p90_handling_seconds": percentile(d["handling_hist"], 0.9),
     }
+
+
+# --- KPIs -------------------------------------------------------------------------------------------------
+#
+# A KPI value is always computed from *summed* numerators and denominators of the unit's whole subtree
+# over the period (a parent's on-time rate is Σ on time / Σ with a promise, never the mean of its
+# children's rates). :func:`add_sums` adds the sums of two units or periods; :func:`kpi_value` derives the
+# figure. Rates are in percent, times in minutes, the complaint rate per 10,000 services, NPS −100…100.
+
+HIGHER = "higher"
+LOWER = "lower"
+
+# Sums read from the other apps, beside the rollup COUNTERS and histograms.
+EXTRA_SUMS = (
+    "complaints",
+    "sla_total",
+    "sla_met",
+    "ratings",
+    "bad_ratings",
+    "rect_due",
+    "rect_on_time",
+    "csat_n",
+    "csat_top",
+    "nps_n",
+    "nps_promoters",
+    "nps_detractors",
+)
+
+# code: (numerator, denominator, scale) — value = Σ numerator / Σ denominator × scale.
+RATIOS: dict[str, tuple[str, str, float]] = {
+    "on_time_rate": ("on_time", "with_promise", 100.0),
+    "response_mean": ("response_seconds", "responded", 1 / 60),
+    "handling_mean": ("handling_seconds", "completed", 1 / 60),
+    "fcr_rate": ("fcr", "total", 100.0),
+    "complaint_rate": ("complaints", "total", 10_000.0),
+    "sla_attainment": ("sla_met", "sla_total", 100.0),
+    "bad_review_rate": ("bad_ratings", "ratings", 100.0),
+    "rectification_on_time": ("rect_on_time", "rect_due", 100.0),
+    "csat": ("csat_top", "csat_n", 100.0),
+}
+
+# The library shipped ready (created by a post_migrate preset; thresholds editable afterwards).
+LIBRARY: tuple[dict[str, Any], ...] = (
+    {"code": "on_time_rate", "name": "按时完成率", "name_en": "On-time completion rate", "unit": "%",
+     "direction": HIGHER, "target": 95.0, "warning": 90.0, "critical": 85.0, "source": "records"},
+    {"code": "response_mean", "name": "平均响应时间", "name_en": "Mean response time", "unit": "min",
+     "direction": LOWER, "target": 5.0, "warning": 10.0, "critical": 20.0, "source": "records"},
+    {"code": "response_p90", "name": "P90 响应时间", "name_en": "P90 response time", "unit": "min",
+     "direction": LOWER, "target": 15.0, "warning": 30.0, "critical": 60.0, "source": "records"},
+    {"code": "handling_mean", "name": "平均处理时长", "name_en": "Mean handling time", "unit": "min",
+     "direction": LOWER, "target": 60.0, "warning": 120.0, "critical": 240.0, "source": "records"},
+    {"code": "fcr_rate", "name": "首次解决率", "name_en": "First-contact resolution", "unit": "%",
+     "direction": HIGHER, "target": 80.0, "warning": 70.0, "critical": 60.0, "source": "records"},
+    {"code": "complaint_rate", "name": "万次服务投诉率", "name_en": "Complaints per 10,000 services",
+     "unit": "‱", "direction": LOWER, "target": 5.0, "warning": 10.0, "critical": 20.0, "source": "feedback"},
+    {"code": "sla_attainment", "name": "SLA 达成率", "name_en": "SLA attainment", "unit": "%",
+     "direction": HIGHER, "target": 95.0, "warning": 90.0, "critical": 80.0, "source": "feedback"},
+    {"code": "bad_review_rate", "name": "差评率", "name_en": "Bad-review rate", "unit": "%",
+     "direction": LOWER, "target": 2.0, "warning": 5.0, "critical": 10.0, "source": "feedback"},
+    {"code": "rectification_on_time", "name": "差评整改按时率", "name_en": "Rectification on-time rate",
+     "unit": "%", "direction": HIGHER, "target": 95.0, "warning": 85.0, "critical": 70.0,
+     "source": "feedback"},
+    {"code": "csat", "name": "顾客满意度 (CSAT)", "name_en": "Customer satisfaction (CSAT)", "unit": "%",
+     "direction": HIGHER, "target": 90.0, "warning": 85.0, "critical": 75.0, "source": "surveys"},
+    {"code": "nps", "name": "净推荐值 (NPS)", "name_en": "Net promoter score (NPS)", "unit": "",
+     "direction": HIGHER, "target": 50.0, "warning": 30.0, "critical": 0.0, "source": "surveys"},
+)  # fmt: skip
+KPI_CODES = tuple(d["code"] for d in LIBRARY)
+
+
+def empty_sums() -> dict[str, Any]:
+    out: dict[str, Any] = dict.fromkeys((*COUNTERS, *EXTRA_SUMS), 0)
+    out["response_hist"] = [0] * N_BUCKETS
+    out["handling_hist"] = [0] * N_BUCKETS
+    return out
+
+
+def add_sums(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """Element-wise sum of two sum dictionaries (numbers added, histograms added bucket by bucket)."""
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, list):
+            base = out.get(key) or [0] * len(value)
+            out[key] = [x + y for x, y in zip(base, value, strict=True)]
+        else:
+            out[key] = out.get(key, 0) + value
+    return out
+
+
+def kpi_value(code: str, sums: Mapping[str, Any]) -> float | None:
+    """The KPI's value from summed counters; ``None`` when its denominator is zero."""
+    if code in RATIOS:
+        num, den, scale = RATIOS[code]
+        d = sums.get(den) or 0
+        return float(sums.get(num) or 0) / d * scale if d else None
+    if code == "response_p90":
+        p = percentile(list(sums.get("response_hist") or []), 0.9)
+        return None if p is None else p / 60
+    if code == "nps":
+        n = sums.get("nps_n") or 0
+        return 100.0 * (sums["nps_promoters"] - sums["nps_detractors"]) / n if n else None
+    raise KeyError(code)
+
+
+def kpi_fraction(code: str, sums: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(numerator, denominator) counts when the KPI is a proportion (for a p chart), else ``None``."""
+    if code in RATIOS and RATIOS[code][2] == 100.0:
+        num, den, _scale = RATIOS[code]
+        return int(sums.get(num) or 0), int(sums.get(den) or 0)
+    return None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    direction: str
+    target: float
+    warning: float
+    critical: float
+
+
+def better(value: float, bound: float, direction: str) -> bool:
+    """Whether ``value`` meets ``bound`` in the KPI's direction (ties count as met)."""
+    return value >= bound if direction == HIGHER else value <= bound
+
+
+def rag(value: float | None, t: Thresholds) -> str:
+    """Red/amber/green: green when the value meets the warning threshold, amber when it meets only the
+    critical one, red otherwise; ``none`` without a value."""
+    if value is None:
+        return "none"
+    if better(value, t.warning, t.direction):
+        return "green"
+    if better(value, t.critical, t.direction):
+        return "amber"
+    return "red"
+
+
+# --- periods ----------------------------------------------------------------------------------------------
+
+PERIOD_KINDS = ("day", "week", "month", "quarter", "year")
+
+
+def period_key(kind: str, day: dt.date) -> str:
+    if kind == "day":
+        return day.isoformat()
+    if kind == "week":
+        year, week, _wd = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if kind == "month":
+        return f"{day.year}-{day.month:02d}"
+    if kind == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if kind == "year":
+        return str(day.year)
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def period_bounds(kind: str, key: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period given by its key (2026-10-05, 2026-W41, 2026-10, 2026-Q4, 2026).
+    Raises ValueError on a malformed key."""
+    try:
+        if kind == "day":
+            d = dt.date.fromisoformat(key)
+            return d, d
+        if kind == "week":
+            year, week = key.split("-W")
+            start = dt.date.fromisocalendar(int(year), int(week), 1)
+            return start, start + dt.timedelta(days=6)
+        if kind == "month":
+            y_text, m_text = key.split("-")
+            y, m = int(y_text), int(m_text)
+            start = dt.date(y, m, 1)
+            nxt = dt.date(y + m // 12, m % 12 + 1, 1)
+            return start, nxt - dt.timedelta(days=1)
+        if kind == "quarter":
+            year, q = key.split("-Q")
+            qn = int(q)
+            if not 1 <= qn <= 4:
+                raise ValueError(key)
+            start = dt.date(int(year), 3 * qn - 2, 1)
+            end_month = 3 * qn
+            nxt = dt.date(int(year) + end_month // 12, end_month % 12 + 1, 1)
+            return start, nxt - dt.timedelta(days=1)
+        if kind == "year":
+            return dt.date(int(key), 1, 1), dt.date(int(key), 12, 31)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"bad {kind} period {key!r}") from exc
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def periods_between(kind: str, since: dt.date, until: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The periods of ``kind`` overlapping [since, until], oldest first, clipped to the range."""
+    out: list[tuple[str, dt.date, dt.date]] = []
+    day = since
+    while day <= until:
+        key = period_key(kind, day)
+        start, end = period_bounds(kind, key)
+        out.append((key, max(start, since), min(end, until)))
+        day = end + dt.timedelta(days=1)
+    return out
+
+
+# --- control charts and alerts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartOut:
+    kind: str
+    values: list[float]
+    center: float
+    lcl: list[float]
+    ucl: list[float]
+    signals: list[dict[str, Any]]
+
+
+def control_chart(values: list[float], fractions: list[tuple[int, int]] | None = None) -> ChartOut | None:
+    """A p chart when every point is a proportion with counts, else an I-MR chart (its I chart), from
+    :mod:`sqms.stats.spc`; ``None`` with fewer than 3 points or when the chart cannot be drawn."""
+    from sqms.stats import StatsError, spc
+
+    if len(values) < 3:
+        return None
+    try:
+        if fractions is not None and all(d > 0 for _n, d in fractions):
+            res = spc.p_chart([n for n, _d in fractions], [d for _n, d in fractions])
+            scale = 100.0
+        else:
+            res = spc.imr(values)
+            scale = 1.0
+    except StatsError:
+        return None
+    chart = res.charts[0]
+    return ChartOut(
+        kind=res.kind,
+        values=[float(v) * scale for v in chart.values],
+        center=float(chart.center) * scale,
+        lcl=[float(v) * scale for v in chart.lcl],
+        ucl=[float(v) * scale for v in chart.ucl],
+        signals=[s.to_dict() for s in chart.signals],
+    )
+
+
+def last_point_signals(chart: ChartOut | None) -> list[dict[str, Any]]:
+    """The signals that involve the latest point (what an alert is raised for)."""
+    if chart is None:
+        return []
+    last = len(chart.values) - 1
+    return [s for s in chart.signals if last in s["points"]]
+
+
+# --- quality objectives -----------------------------------------------------------------------------------
+
+ON_TRACK = "on_track"
+AT_RISK = "at_risk"
+ACHIEVED = "achieved"
+MISSED = "missed"
+NO_DATA = "no_data"
+
+
+def objective_progress(current: float | None, baseline: float, target: float) -> float | None:
+    """Share (0–1) of the way from baseline to target reached by the current value."""
+    if current is None:
+        return None
+    if target == baseline:
+        return 1.0
+    return min(max((current - baseline) / (target - baseline), 0.0), 1.0)
+
+
+def objective_status(
+    *,
+    current: float | None,
+    baseline: float,
+    target: float,
+    direction: str,
+    start: dt.date,
+    deadline: dt.date,
+    today: dt.date,
+) -> str:
+    """achieved (target met), missed (deadline passed without it), on track (progress at least the share of
+    time elapsed), at risk (behind schedule)."""
+    if current is None:
+        return MISSED if today > deadline else NO_DATA
+    if better(current, target, direction):
+        return ACHIEVED
+    if today > deadline:
+        return MISSED
+    progress = objective_progress(current, baseline, target) or 0.0
+    span = (deadline - start).days
+    elapsed = 1.0 if span <= 0 else min(max((today - start).days / span, 0.0), 1.0)
+    return ON_TRACK if progress >= elapsed else AT_RISK

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sqms.core.models import BusinessRecord
 from sqms.kpi.domain import N_BUCKETS
 
 
@@ -122,3 +123,156 @@ class IngestKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class KpiSource(models.TextChoices):
+    RECORDS = "records", _("Service records")
+    FEEDBACK = "feedback", _("Complaints and ratings")
+    SURVEYS = "surveys", _("Surveys")
+
+
+class KpiDefinition(BusinessRecord):
+    """A KPI of the library: how it is computed is fixed by its code (see ``sqms.kpi.domain.RATIOS``);
+    the thresholds are organisation-wide defaults, overridden per unit by :class:`KpiOverride`."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    description = models.TextField(_("definition"), blank=True)
+    unit = models.CharField(_("unit of measure"), max_length=20, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=KpiSource.choices)
+    direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices)
+    target = models.FloatField(_("target"))
+    warning = models.FloatField(_("warning threshold"))
+    critical = models.FloatField(_("critical threshold"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class KpiOverride(models.Model):
+    """Unit-specific thresholds of a KPI; they apply to the unit and its subtree (nearest one wins)."""
+
+    kpi = models.ForeignKey(
+        KpiDefinition, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="overrides"
+    )
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="kpi_overrides"
+    )
+    target = models.FloatField(_("target"), null=True, blank=True)
+    warning = models.FloatField(_("warning threshold"), null=True, blank=True)
+    critical = models.FloatField(_("critical threshold"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("KPI override")
+        verbose_name_plural = _("KPI overrides")
+        constraints = [models.UniqueConstraint(fields=["kpi", "org_unit"], name="kpi_override_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} @ {self.org_unit}"
+
+
+class AlertKind(models.TextChoices):
+    TARGET = "target", _("Threshold missed")
+    SPC = "spc", _("Control-chart signal")
+
+
+class AlertLevel(models.TextChoices):
+    AMBER = "amber", _("Warning")
+    RED = "red", _("Critical")
+    SIGNAL = "signal", _("Signal")
+
+
+class KpiAlert(models.Model):
+    """One alert per KPI × unit × period × kind (re-evaluating never duplicates it)."""
+
+    kpi = models.ForeignKey(
+        KpiDefinition, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="kpi_alerts"
+    )
+    period_kind = models.CharField(_("period type"), max_length=8, default="month")
+    period = models.CharField(_("period"), max_length=12)
+    kind = models.CharField(_("kind"), max_length=8, choices=AlertKind.choices)
+    level = models.CharField(_("level"), max_length=8, choices=AlertLevel.choices)
+    value = models.FloatField(_("value"), null=True, blank=True)
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("KPI alert")
+        verbose_name_plural = _("KPI alerts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "org_unit", "period_kind", "period", "kind"], name="kpi_alert_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.org_unit} {self.period} {self.get_kind_display()}"
+
+
+class QualityObjective(BusinessRecord):
+    """A quality objective (质量目标): a KPI of a unit brought from a baseline to a target by a deadline."""
+
+    statement = models.CharField(_("statement"), max_length=300)
+    kpi = models.ForeignKey(
+        KpiDefinition, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="objectives"
+    )
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="quality_objectives"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quality_objectives",
+    )
+    baseline = models.FloatField(_("baseline"))
+    target = models.FloatField(_("target"))
+    start = models.DateField(_("start"))
+    deadline = models.DateField(_("deadline"))
+
+    class Meta:
+        verbose_name = _("quality objective")
+        verbose_name_plural = _("quality objectives")
+        ordering = ["deadline", "id"]
+
+    def __str__(self) -> str:
+        return self.statement
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.start and self.deadline and self.deadline < self.start:
+            raise ValidationError({"deadline": _("The deadline must not be before the start.")})

@@ -315,3 +315,97 @@ def rebuild_rollups(*, unit_ids: Iterable[int] | None = None) -> int:
         )
         apply_rollup_delta(delta)
     return len(delta)
+
+
+# --- KPI library, alerts, objectives ----------------------------------------------------------------------
+
+
+def ensure_library(**_kwargs: Any) -> int:
+    """Create the shipped KPI definitions that are missing (existing ones, maybe edited, are kept)."""
+    from sqms.kpi.models import KpiDefinition
+
+    created = 0
+    for order, spec in enumerate(domain.LIBRARY):
+        _obj, was_created = KpiDefinition.objects.get_or_create(
+            code=spec["code"], defaults={**spec, "order": order}
+        )
+        created += was_created
+    return created
+
+
+def evaluate_alerts(*, period: str = "month", today: Any = None) -> int:
+    """Evaluate every active KPI for every active unit over its recent history: a latest value missing the
+    warning threshold raises a ``target`` alert, an SPC signal on the latest point an ``spc`` alert. One
+    row per KPI × unit × period × kind; running it again changes nothing. Returns the alerts created."""
+    from sqms.core.services import notify
+    from sqms.kpi import selectors
+    from sqms.kpi.models import AlertKind, AlertLevel, KpiAlert
+
+    today = today or timezone.localdate()
+    since, until = selectors.default_range(period, today)
+    created = 0
+    units = list(OrgUnit.objects.filter(active=True, archived_at__isnull=True).select_related("manager"))
+    for kpi in selectors.kpis():
+        for unit in units:
+            series = selectors.kpi_series(selectors.SYSTEM, kpi, unit, period, since, until)
+            last = series["points"][-1] if series["points"] else None
+            if last is None or last["value"] is None:
+                continue
+            t = series["thresholds"]
+            found: list[tuple[str, str, float | None, str]] = []
+            status = last["status"]
+            if status in ("amber", "red"):
+                bound = t.warning if status == "amber" else t.critical
+                found.append((AlertKind.TARGET, status, bound, _("%(kpi)s is %(value).2f %(unit)s (threshold %(bound)s)")
+                              % {"kpi": kpi, "value": last["value"], "unit": kpi.unit, "bound": bound}))  # fmt: skip
+            if series["charted"] and series["charted"][-1] == last["period"]:
+                signals = domain.last_point_signals(series["chart"])
+                if signals:
+                    found.append((AlertKind.SPC, AlertLevel.SIGNAL, None, signals[0]["description_en"]))
+            for kind, level, bound, message in found:
+                alert, was_created = KpiAlert.objects.get_or_create(
+                    kpi=kpi,
+                    org_unit=unit,
+                    period_kind=period,
+                    period=last["period"],
+                    kind=kind,
+                    defaults={
+                        "level": level,
+                        "value": last["value"],
+                        "threshold": bound,
+                        "message": message[:300],
+                    },
+                )
+                if was_created:
+                    created += 1
+                    audit.record(
+                        actor=None, action=AuditAction.CREATE, instance=alert, after=audit.snapshot(alert)
+                    )
+                    if unit.manager_id:
+                        notify(
+                            [unit.manager],
+                            title=_("KPI alert: %(kpi)s at %(unit)s") % {"kpi": kpi, "unit": unit},
+                            body=message,
+                            url=f"/kpi/{kpi.code}/?unit={unit.code}",
+                            kind="warning",
+                        )
+    return created
+
+
+@transaction.atomic
+def acknowledge_alert(alert: Any, *, actor: Any) -> Any:
+    from sqms.core.services import require_in_scope
+
+    require_perm(actor, "kpi.change_kpialert")
+    require_in_scope(actor, alert)
+    if alert.acknowledged_at is not None:
+        return alert
+    before = audit.snapshot(alert)
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = actor
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    audit.record(
+        actor=actor, action=AuditAction.ACTION, instance=alert, before=before, after=audit.snapshot(alert),
+        verb="acknowledge",
+    )  # fmt: skip
+    return alert

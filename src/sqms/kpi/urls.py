@@ -1,3 +1,10 @@
+from django.urls import path
+
+from sqms.kpi import views
+
 app_name = "kpi"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("kpi/", views.index, name="index"),
+    path("kpi/<str:code>/", views.detail, name="detail"),
+]
