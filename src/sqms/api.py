@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from sqms.audits.api import router as audits_router
 from sqms.core.api import router as core_router
 from sqms.core.apibase import AUTH, install_error_handlers
-from sqms.audits.api import router as audits_router
 from sqms.documents.api import router as documents_router
 from sqms.evaluation.api import router as evaluation_router
 from sqms.feedback.api import router as feedback_router
