@@ -1,0 +1,51 @@
+"""Back-office pages: NC register and page with its diagrams, refusals shown once, scoping (404)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqms.improvement import services
+from sqms.improvement.models import Nonconformity
+
+pytestmark = pytest.mark.django_db
+
+
+def test_nc_page_shows_diagrams_and_close_refusal(org, client_for):
+    nc = services.open_nonconformity(
+        actor=org.quality, source="manual", source_ref="", org_unit=org.team_a, title="Long queues"
+    )
+    services.record_analysis(
+        nc,
+        actor=org.quality,
+        whys=["Too few windows open", "Lunch break overlap"],
+        fishbone={"man": ["短缺"]},
+    )
+    c = client_for(org.quality)
+    c.cookies["django_language"] = "en"
+    page = c.get(f"/improvement/nc/{nc.pk}/").content.decode()
+    assert 'class="sqms-whys"' in page and 'class="sqms-fishbone"' in page
+    assert "Lunch break overlap" in page and "短缺" in page and "人" in page and "测" in page
+    r = c.post(f"/improvement/nc/{nc.pk}/", {"op": "close"}, follow=True)
+    text = r.content.decode()
+    assert text.count("Cannot close before effectiveness is verified.") == 1
+    assert Nonconformity.objects.get(pk=nc.pk).status == "analysing"
+
+
+def test_manual_entry_and_bad_input(org, client_for):
+    c = client_for(org.manager_a)
+    r = c.post("/improvement/nc/", {"op": "manual", "title": "Broken rating device", "org_unit": "BA-T"})
+    nc = Nonconformity.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/improvement/nc/{nc.pk}/"
+    r = c.post("/improvement/nc/", {"op": "manual", "title": "X", "org_unit": "BB-T"}, follow=True)
+    assert "org_unit" in r.content.decode() and Nonconformity.objects.count() == 1
+    r = c.post("/improvement/nc/", {"op": "ticket", "ticket": "NOPE-1"}, follow=True)
+    assert "NOPE-1" in r.content.decode() and Nonconformity.objects.count() == 1
+
+
+def test_out_of_scope_nc_is_404(org, client_for):
+    nc = services.open_nonconformity(
+        actor=org.quality, source="manual", source_ref="", org_unit=org.team_b, title="B only"
+    )
+    assert client_for(org.manager_a).get(f"/improvement/nc/{nc.pk}/").status_code == 404
+    assert client_for(org.manager_b).get(f"/improvement/nc/{nc.pk}/").status_code == 200
+    assert "B only" not in client_for(org.manager_a).get("/improvement/nc/").content.decode()
