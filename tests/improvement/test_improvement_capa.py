@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 D0 = dt.date(2026, 1, 1)
 
 
-def rollups(unit, start, days, total, on_time, rating):
+def rollups(unit, start, days, total, on_time, response_minutes):
     DailyRollup.objects.bulk_create(
         DailyRollup(
             org_unit=unit,
@@ -27,8 +27,8 @@ def rollups(unit, start, days, total, on_time, rating):
             completed=total,
             with_promise=total,
             on_time=on_time,
-            rating_count=total,
-            rating_sum=rating * total + (i % 3),
+            responded=total,
+            response_seconds=int(60 * (response_minutes + (i % 3)) * total),
         )
         for i in range(days)
     )
@@ -41,8 +41,8 @@ def make_nc(org):
 
 
 def test_close_only_after_actions_done_and_effectiveness_verified(org):
-    rollups(org.team_a, D0, 30, 40, 28, 3)
-    rollups(org.team_a, D0 + dt.timedelta(days=40), 30, 40, 37, 4)
+    rollups(org.team_a, D0, 30, 40, 28, 9)
+    rollups(org.team_a, D0 + dt.timedelta(days=40), 30, 40, 37, 5)
     nc = make_nc(org)
     with pytest.raises(ValidationFailed) as e:
         services.add_action(nc, actor=org.quality, description="x", owner=org.agent_a, due_date=D0)
@@ -79,7 +79,7 @@ def test_close_only_after_actions_done_and_effectiveness_verified(org):
         after_start=D0 + dt.timedelta(days=40),
         after_end=D0 + dt.timedelta(days=69),
     )
-    assert check.before_value == pytest.approx(28 / 40) and check.after_value == pytest.approx(37 / 40)
+    assert check.before_value == pytest.approx(70.0) and check.after_value == pytest.approx(92.5)
     oracle = chi_square([[28 * 30, 12 * 30], [37 * 30, 3 * 30]])
     assert check.p_value == pytest.approx(oracle.p, abs=1e-9) and check.improved
     with pytest.raises(ValidationFailed) as e:
@@ -93,8 +93,8 @@ def test_close_only_after_actions_done_and_effectiveness_verified(org):
 
 
 def test_verifier_signs_off_then_nc_closes(org):
-    rollups(org.team_a, D0, 20, 40, 28, 3)
-    rollups(org.team_a, D0 + dt.timedelta(days=30), 20, 40, 38, 4)
+    rollups(org.team_a, D0, 20, 40, 28, 9)
+    rollups(org.team_a, D0 + dt.timedelta(days=30), 20, 40, 38, 5)
     nc = make_nc(org)
     services.record_analysis(nc, actor=org.quality, whys=["a", "b"])
     action = services.add_action(nc, actor=org.quality, description="fix", owner=org.agent_a, due_date=D0)
@@ -102,13 +102,21 @@ def test_verifier_signs_off_then_nc_closes(org):
     check = services.run_effectiveness_check(
         nc,
         actor=org.quality,
-        kpi_code="mean_rating",
+        kpi_code="response_mean",
         before_start=D0,
         before_end=D0 + dt.timedelta(days=19),
         after_start=D0 + dt.timedelta(days=30),
         after_end=D0 + dt.timedelta(days=49),
     )
-    assert check.test == "welch_t" and check.improved
+    assert check.test == "welch_t" and check.improved  # response time fell from ~10 to ~6 minutes
+    assert check.before_value == pytest.approx(10.0, abs=0.1) and check.after_value == pytest.approx(
+        6.0, abs=0.1
+    )
+    xb = [9 + (i % 3) for i in range(20)]
+    xa = [5 + (i % 3) for i in range(20)]
+    from sqms.stats import t_test
+
+    assert check.p_value == pytest.approx(t_test(xa, xb, equal_var=False).p, abs=1e-9)
     services.sign_off_check(check, actor=org.auditor, effective=True, note="ok")
     nc = services.close_nonconformity(nc, actor=org.quality)
     assert nc.status == "closed" and nc.closed_at is not None

@@ -53,20 +53,20 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True)
-class Kpi:
+class DailyMean:
+    """A KPI that is a mean of per-day values from the rollups (``numerator/denominator × scale``)."""
+
     code: str
-    kind: str  # "proportion" | "mean"
     numerator: str
     denominator: str
-    higher_is_better: bool
+    scale: float
 
 
-KPIS: dict[str, Kpi] = {
-    "on_time_rate": Kpi("on_time_rate", "proportion", "on_time", "with_promise", True),
-    "fcr_rate": Kpi("fcr_rate", "proportion", "fcr", "total", True),
-    "mean_rating": Kpi("mean_rating", "mean", "rating_sum", "rating_count", True),
-    "mean_response_seconds": Kpi("mean_response_seconds", "mean", "response_seconds", "responded", False),
-    "mean_handling_seconds": Kpi("mean_handling_seconds", "mean", "handling_seconds", "completed", False),
+# KPIs (codes of the kpi app's library) compared as means of daily values; every other ratio KPI of the
+# library is a proportion of counts and compared with the two-proportion test.
+DAILY_MEANS: dict[str, DailyMean] = {
+    "response_mean": DailyMean("response_mean", "response_seconds", "responded", 1 / 60),
+    "handling_mean": DailyMean("handling_mean", "handling_seconds", "completed", 1 / 60),
 }
 
 
@@ -147,65 +147,64 @@ def next_stage(stage: str) -> str:
     return STAGES[STAGES.index(stage) + 1]
 
 
-def value_of(kpi: Kpi, totals: Mapping[str, float]) -> float | None:
-    den = totals.get(kpi.denominator, 0) or 0
-    return float(totals.get(kpi.numerator, 0) or 0) / den if den else None
+def compare_proportions(
+    code: str,
+    before: tuple[float, float],
+    after: tuple[float, float],
+    *,
+    higher_is_better: bool,
+    scale: float = 1.0,
+    alpha: float = 0.05,
+) -> Comparison:
+    """Two-proportion test of ``(successes, trials)`` before vs after (as Pearson's χ² on the 2 × 2
+    table, z = ±√χ²); values are reported × ``scale`` (100 for percentages)."""
+    (s1, n1), (s2, n2) = before, after
+    if n1 <= 0 or n2 <= 0:
+        raise RuleError("There is no data for this KPI in one of the windows.", "kpi_code")
+    vb, va = s1 / n1 * scale, s2 / n2 * scale
+    better = (va - vb) * (1.0 if higher_is_better else -1.0) > 0
+    detail: dict[str, Any] = {"before": [s1, n1], "after": [s2, n2]}
+    if s1 + s2 == 0 or s1 + s2 == n1 + n2:
+        return Comparison(code, "two_proportion", vb, va, 0.0, 1.0, False, detail)
+    res = stats.chi_square([[s1, n1 - s1], [s2, n2 - s2]])
+    z = math.copysign(math.sqrt(res.chi2), va - vb)
+    detail["chi2"] = res.chi2
+    return Comparison(code, "two_proportion", vb, va, z, res.p, better and res.p < alpha, detail)
 
 
-def _sum(days: Sequence[Mapping[str, float]], key: str) -> float:
-    return float(sum(d.get(key, 0) or 0 for d in days))
-
-
-def compare(
-    kpi_code: str,
+def compare_daily_means(
+    kpi: DailyMean,
     before_days: Sequence[Mapping[str, float]],
     after_days: Sequence[Mapping[str, float]],
     *,
+    higher_is_better: bool,
     alpha: float = 0.05,
 ) -> Comparison:
-    """Compare a KPI between two windows of daily counters (one mapping per day, rollup counter names)."""
-    kpi = KPIS.get(kpi_code)
-    if kpi is None:
-        raise RuleError(f"Unknown KPI: {kpi_code}", "kpi_code")
-    totals_b = {k: _sum(before_days, k) for k in (kpi.numerator, kpi.denominator)}
-    totals_a = {k: _sum(after_days, k) for k in (kpi.numerator, kpi.denominator)}
-    vb, va = value_of(kpi, totals_b), value_of(kpi, totals_a)
-    if vb is None or va is None:
-        raise RuleError("There is no data for this KPI in one of the windows.", "kpi_code")
-    sign = 1.0 if kpi.higher_is_better else -1.0
-    better = sign * (va - vb) > 0
-    if kpi.kind == "proportion":
-        s1, n1 = totals_b[kpi.numerator], totals_b[kpi.denominator]
-        s2, n2 = totals_a[kpi.numerator], totals_a[kpi.denominator]
-        if s1 + s2 == 0 or s1 + s2 == n1 + n2:
-            return Comparison(kpi_code, "two_proportion", vb, va, 0.0, 1.0, False, {"n1": n1, "n2": n2})
-        res = stats.chi_square([[s1, n1 - s1], [s2, n2 - s2]])
-        z = math.copysign(math.sqrt(res.chi2), va - vb)
-        return Comparison(
-            kpi_code,
-            "two_proportion",
-            vb,
-            va,
-            z,
-            res.p,
-            better and res.p < alpha,
-            {"n1": n1, "n2": n2, "chi2": res.chi2},
-        )
-    xb = [d[kpi.numerator] / d[kpi.denominator] for d in before_days if d.get(kpi.denominator)]
-    xa = [d[kpi.numerator] / d[kpi.denominator] for d in after_days if d.get(kpi.denominator)]
+    """Welch's t test on the per-day values of the two windows; the reported values are the ratios of
+    the windows' sums (as the KPI is defined), the test uses the day-to-day spread."""
+
+    def value(days: Sequence[Mapping[str, float]]) -> float | None:
+        den = sum(d.get(kpi.denominator, 0) or 0 for d in days)
+        return sum(d.get(kpi.numerator, 0) or 0 for d in days) / den * kpi.scale if den else None
+
+    xb = [d[kpi.numerator] / d[kpi.denominator] * kpi.scale for d in before_days if d.get(kpi.denominator)]
+    xa = [d[kpi.numerator] / d[kpi.denominator] * kpi.scale for d in after_days if d.get(kpi.denominator)]
     if len(xb) < 2 or len(xa) < 2:
         raise RuleError("Each window needs at least two days with data.", "kpi_code")
+    vb, va = value(before_days), value(after_days)
+    assert vb is not None and va is not None
     t = stats.t_test(xa, xb, equal_var=False)
     p = t.p if math.isfinite(t.p) else 1.0
+    better = (va - vb) * (1.0 if higher_is_better else -1.0) > 0
     return Comparison(
-        kpi_code,
+        kpi.code,
         "welch_t",
         vb,
         va,
         t.t if math.isfinite(t.t) else 0.0,
         p,
         better and p < alpha,
-        {"n1": len(xb), "n2": len(xa), "df": t.df},
+        {"days": [len(xb), len(xa)], "df": t.df},
     )
 
 

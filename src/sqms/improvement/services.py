@@ -312,11 +312,10 @@ def update_action(
     return action
 
 
-def kpi_days(actor: Any, unit: Any, start: dt.date, end: dt.date) -> list[dict[str, float]]:
-    """Per-day KPI counters of ``unit``'s subtree from the kpi app's rollups (scoped to the actor)."""
+def kpi_days(actor: Any, unit: Any, start: dt.date, end: dt.date, names: list[str]) -> list[dict[str, float]]:
+    """Per-day counters of ``unit``'s subtree from the kpi app's rollups (scoped to the actor)."""
     from sqms.kpi import selectors as kpi
 
-    names = sorted({n for k in domain.KPIS.values() for n in (k.numerator, k.denominator)})
     qs = (
         kpi.rollups(actor, since=start, until=end)
         .filter(org_unit__path__startswith=unit.path)
@@ -327,14 +326,52 @@ def kpi_days(actor: Any, unit: Any, start: dt.date, end: dt.date) -> list[dict[s
     return [{n: float(row[n] or 0) for n in names} for row in qs]
 
 
+def testable_kpis() -> list[Any]:
+    """KPI definitions of the kpi library an effectiveness check can compare."""
+    from sqms.kpi import selectors as kpi
+    from sqms.kpi.domain import RATIOS
+
+    return [k for k in kpi.kpis() if k.code in RATIOS]
+
+
 def compare_kpi(
     actor: Any, unit: Any, kpi_code: str, before: tuple[dt.date, dt.date], after: tuple[dt.date, dt.date]
 ) -> domain.Comparison:
+    """The KPI (a code of the kpi app's library) before vs after over ``unit``'s subtree, with its test."""
+    from sqms.core.errors import NotFound
+    from sqms.kpi import selectors as kpi
+    from sqms.kpi.domain import HIGHER, RATIOS
+
+    try:
+        definition = kpi.kpi_by_code(kpi_code or "")
+    except NotFound:
+        raise ValidationFailed(fields={"kpi_code": [_("Unknown KPI.")]}) from None
+    if kpi_code not in RATIOS:
+        raise ValidationFailed(
+            fields={"kpi_code": [_("This KPI cannot be compared with a significance test.")]}
+        )
+    higher = definition.direction == HIGHER
     try:
         domain.check_windows(before, after)
-        if kpi_code not in domain.KPIS:
-            raise domain.RuleError(_("Unknown KPI."), "kpi_code")
-        return domain.compare(kpi_code, kpi_days(actor, unit, *before), kpi_days(actor, unit, *after))
+        if kpi_code in domain.DAILY_MEANS:
+            mean = domain.DAILY_MEANS[kpi_code]
+            names = [mean.numerator, mean.denominator]
+            return domain.compare_daily_means(
+                mean,
+                kpi_days(actor, unit, *before, names),
+                kpi_days(actor, unit, *after, names),
+                higher_is_better=higher,
+            )
+        num, den, scale = RATIOS[kpi_code]
+        sums_b = kpi.kpi_sums(actor, unit, before[0], before[1], sources=(definition.source,))
+        sums_a = kpi.kpi_sums(actor, unit, after[0], after[1], sources=(definition.source,))
+        return domain.compare_proportions(
+            kpi_code,
+            (float(sums_b.get(num) or 0), float(sums_b.get(den) or 0)),
+            (float(sums_a.get(num) or 0), float(sums_a.get(den) or 0)),
+            higher_is_better=higher,
+            scale=scale,
+        )
     except domain.RuleError as exc:
         raise _fail(exc) from exc
 
@@ -471,19 +508,22 @@ def send_overdue_reminders(today: dt.date | None = None) -> int:
 PLAN_FIELDS = ("problem", "kpi_code", "kpi_target", "root_causes", "action_plan", "expected_effect")
 
 
+def _check_kpi_code(code: str | None) -> None:
+    if code and code not in {k.code for k in testable_kpis()}:
+        raise ValidationFailed(fields={"kpi_code": [_("Unknown KPI.")]})
+
+
 def create_project(*, actor: Any, data: dict[str, Any]) -> Any:
     from sqms.improvement.models import ImprovementProject
 
-    if data.get("kpi_code") and data["kpi_code"] not in domain.KPIS:
-        raise ValidationFailed(fields={"kpi_code": [_("Unknown KPI.")]})
+    _check_kpi_code(data.get("kpi_code"))
     return create_numbered(ImprovementProject, "PDCA", actor=actor, data=data, verb=_("Project created"))
 
 
 def update_project(project: Any, *, actor: Any, changes: dict[str, Any]) -> Any:
     if project.stage == "closed":
         raise ValidationFailed(fields={"stage": [_("The project is closed.")]})
-    if changes.get("kpi_code") and changes["kpi_code"] not in domain.KPIS:
-        raise ValidationFailed(fields={"kpi_code": [_("Unknown KPI.")]})
+    _check_kpi_code(changes.get("kpi_code"))
     return update_record(project, actor=actor, changes=changes)
 
 
@@ -593,13 +633,13 @@ def check_project(
     if project.stage != "check":
         raise ValidationFailed(fields={"stage": [_("The KPI is checked in the Check stage.")]})
     result = compare_kpi(actor, project.org_unit, project.kpi_code, baseline, after)
-    kpi = domain.KPIS[project.kpi_code]
+    from sqms.kpi import selectors as kpi
+    from sqms.kpi.domain import better
+
     target_met = None
     if project.kpi_target is not None and result.after_value is not None:
-        target_met = (
-            result.after_value >= project.kpi_target
-            if kpi.higher_is_better
-            else result.after_value <= project.kpi_target
+        target_met = better(
+            result.after_value, project.kpi_target, kpi.kpi_by_code(project.kpi_code).direction
         )
     check = {
         "before": result.before_value,

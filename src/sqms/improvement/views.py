@@ -272,7 +272,7 @@ def nc_detail(request: HttpRequest, pk: int) -> HttpResponse:
             checks=nc.checks.active().select_related("verified_by"),
             kinds=ActionKind.choices,
             statuses=ActionStatus.choices,
-            kpis=list(domain.KPIS),
+            kpis=services.testable_kpis(),
             defaults={
                 "before_start": today - dt.timedelta(days=120),
                 "before_end": today - dt.timedelta(days=61),
@@ -413,7 +413,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             tasks=p.tasks.active().select_related("owner"),
             timeline=_timeline(p),
             stages=domain.STAGES,
-            kpis=list(domain.KPIS),
+            kpis=services.testable_kpis(),
             defaults={
                 "baseline_start": today - dt.timedelta(days=120),
                 "baseline_end": today - dt.timedelta(days=61),
