@@ -376,4 +376,4 @@ class CertificateAdmin(ScopedAdmin):
         "expires_on",
         "next_surveillance_on",
     ]
-    export_kind = "certificates"
+    export_kind = "audit-certificates"
