@@ -2,8 +2,6 @@
 acknowledgements), /courses, /training-sessions (attendance), /training-assignments, /training-matrix,
 /certificates, /competencies, /competency-records. Scoped like everything else (out of scope → 404)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 

@@ -279,6 +279,24 @@ def sign(
             fields={"password": [_("The password is wrong.")]},
             code="wrong_password",
         )
+    return sign_verified(
+        actor=actor, version=version, meaning=meaning, comment=comment, effective_date=effective_date
+    )
+
+
+@transaction.atomic
+def sign_verified(
+    *,
+    actor: Any,
+    version: DocumentVersion,
+    meaning: str,
+    comment: str = "",
+    effective_date: date | None = None,
+) -> Signature:
+    """The signature itself, once the signer's identity is established: by :func:`sign` (password
+    re-entered) or by the demo seeder, which writes historical signatures of known demo users."""
+    if meaning not in SignatureMeaning.values:
+        raise ValidationFailed(fields={"meaning": [_("Choose reviewed or approved.")]})
     perm = (
         "documents.review_documentversion" if meaning == "reviewed" else "documents.approve_documentversion"
     )
