@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-
 MANUAL = """第一章 总则
 1.1 本手册依据 GB/T 19001 与 GB/T 31950 编制，适用于公司全部供电服务。
 1.2 质量方针：用心服务，持续改进，让客户满意。
