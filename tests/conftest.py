@@ -10,8 +10,14 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from sqms_testing import PASSWORD, fresh
+
+# No time limits on hypothesis examples: timings are for bench/, and a loaded CI machine (or a first call
+# that fills a cache) must not turn a correct property into a failure.
+hypothesis_settings.register_profile("sqms", deadline=None)
+hypothesis_settings.load_profile("sqms")
 
 
 @dataclass
