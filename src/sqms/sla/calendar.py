@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -213,7 +213,7 @@ class Timeline:
     forwards) must not change any value a caller may already hold.
     """
 
-    __slots__ = ("_cal", "_lock", "anchor", "days", "hi", "iv", "lo", "mid", "years")
+    __slots__ = ("_cal", "_lock", "anchor", "days", "hi", "iv", "lo", "mid", "np_cache", "years")
 
     #: How far a search may run past the end of the built range before we give up.
     MAX_YEARS: Final = 400
@@ -225,10 +225,13 @@ class Timeline:
     years: tuple[int, int, int, int, list[int]]
     lo: int
     hi: int
+    #: numpy copies of the arrays for :mod:`sqms.sla.batch` (rebuilt when ``iv`` changes).
+    np_cache: Any
 
     def __init__(self, cal: BusinessCalendar, lo_year: int, hi_year: int) -> None:
         self._cal = cal
         self._lock = threading.Lock()
+        self.np_cache = None
         self.anchor = int(datetime(lo_year, 1, 1, tzinfo=cal.zone).timestamp())
         self._build(lo_year, hi_year)
 

@@ -722,8 +722,17 @@ def _apply(run: _Pass, ev: Event, ts: int, mb: int) -> None:
 def compute_many(
     cal: BusinessCalendar, tickets: Iterable[Sequence[Event]], now: datetime
 ) -> list[TicketClock]:
-    """:func:`compute_ticket` for many tickets sharing one calendar (the sweep's entry point)."""
-    return [compute_ticket(cal, events, now) for events in tickets]
+    """:func:`compute_ticket` for many tickets sharing one calendar (the sweep's entry point).
+
+    Large batches go through the vectorised :func:`sqms.sla.batch.compute_batch`, which returns
+    exactly the same objects (tickets it does not model fall back to :func:`compute_ticket`).
+    """
+    from sqms.sla.batch import MIN_BATCH, compute_batch  # batch imports this module: import late
+
+    logs = tickets if isinstance(tickets, list) else list(tickets)
+    if len(logs) < MIN_BATCH:
+        return [compute_ticket(cal, events, now) for events in logs]
+    return compute_batch(cal, logs, now)
 
 
 def threshold_time(
