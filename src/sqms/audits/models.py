@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.core.models import BusinessRecord
 
@@ -61,7 +62,7 @@ class ChecklistItem(models.Model):
     weight = models.DecimalField(
         _("weight"), max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(0)]
     )
-    critical = models.BooleanField(_("critical"), default=False)
+    critical = models.BooleanField(pgettext_lazy("checklist item", "critical"), default=False)
     allow_na = models.BooleanField(_("may be not applicable"), default=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 
 def audits_card(request: HttpRequest) -> dict[str, Any] | None:
@@ -84,7 +84,7 @@ def export_templates(actor: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
         _("Scoring"),
         _("Maximum points"),
         _("Weight"),
-        _("Critical"),
+        pgettext("checklist item", "Critical"),
     ]
     rows = (
         [
