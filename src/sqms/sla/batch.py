@@ -81,7 +81,6 @@ _KINDS: Final = _Kinds(
     }
 )
 _AT: Final = attrgetter("at")
-_TZ: Final = attrgetter("tzinfo")
 _STATUS: Final = attrgetter("status")
 _NAME: Final = attrgetter("name")
 _POLICY: Final = attrgetter("policy")
@@ -458,14 +457,14 @@ def compute_batch(
     first = np.cumsum(lens) - lens
     ev_ticket = np.repeat(np.arange(n, dtype=np.int64), lens)
     kinds = np.fromiter(map(_KINDS.__getitem__, map(type, flat)), dtype=np.int64, count=len(flat))
-    ats = list(map(_AT, flat))
-
     fast = lens > 0
-    if None in set(map(_TZ, ats)):
-        naive = np.fromiter((a.tzinfo is None for a in ats), dtype=np.bool_, count=len(ats))
+    try:
+        stamps = _epoch_seconds(list(map(_AT, flat)))
+    except TypeError:  # a naive datetime (or a tzinfo without an offset): per-ticket path
+        ats = list(map(_AT, flat))
+        naive = np.fromiter((a.utcoffset() is None for a in ats), dtype=np.bool_, count=len(ats))
         fast &= np.bincount(ev_ticket[naive], minlength=n) == 0
-        ats = [a if a.tzinfo is not None else _EPOCH for a in ats]
-    stamps = _epoch_seconds(ats)
+        stamps = _epoch_seconds([_EPOCH if bad else a for a, bad in zip(ats, naive.tolist(), strict=True)])
 
     # ---- which tickets the vectorised path models
     safe_first = np.minimum(first, max(len(flat) - 1, 0))
@@ -695,11 +694,12 @@ def _run(
         return out.tolist()  # type: ignore[no-any-return]
 
     state_objs = np.asarray(_STATES, dtype=object)[state[vr]].tolist()
+    names_col = m.name_obj[vr].tolist()
     statuses_out = list(
         map(
             _NEW_STATUS,
             zip(
-                m.name_obj[vr].tolist(),
+                names_col,
                 m.unit_obj[vr].tolist(),
                 state_objs,
                 m.nat[vr].tolist(),
@@ -716,10 +716,16 @@ def _run(
             ),
         )
     )
-    pairs = list(zip(m.name_obj[vr].tolist(), statuses_out, strict=True))
     counts_v = np.bincount(m.ticket[vr], minlength=nf)
-    ends = np.cumsum(counts_v).tolist()
-    begins_v = [0, *ends[:-1]]
-    dicts = [dict(pairs[a:b]) for a, b in zip(begins_v, ends, strict=True)]
+    width = int(counts_v[0]) if nf else 0
+    if nf and width and bool((counts_v == width).all()):
+        # Every ticket has the same number of targets (the usual case): group in C.
+        pairs = zip(names_col, statuses_out, strict=True)
+        dicts: list[dict[str, TargetStatus]] = list(map(dict, zip(*([pairs] * width), strict=True)))
+    else:
+        pair_list = list(zip(names_col, statuses_out, strict=True))
+        ends = np.cumsum(counts_v).tolist()
+        begins_v = [0, *ends[:-1]]
+        dicts = [dict(pair_list[a:b]) for a, b in zip(begins_v, ends, strict=True)]
     clocks = list(map(_NEW_CLOCK, zip(dicts, final_status, final_paused.tolist(), uncovered, strict=True)))
     return clocks, m.bad
