@@ -145,3 +145,16 @@ def test_exports(org: Any, api_for: Any, effective_doc: Any) -> None:
         r = q.get(f"/api/v1/exports/{kind}?format=csv")
         assert r.status_code == 200, (kind, r.content[:200])
     assert effective_doc.number in q.get("/api/v1/exports/documents?format=csv").content.decode("utf-8-sig")
+
+
+def test_diff_endpoint(org: Any, api_for: Any, effective_doc: Any) -> None:
+    from sqms.documents import services
+
+    v2 = services.add_version(
+        actor=org.quality, document=effective_doc, text="第一条 受理\n第二条 处理并回访\n"
+    )
+    r = api_for(org.quality).get(
+        f"/api/v1/document-versions/{v2.pk}/diff?against={effective_doc.current_version_id}"
+    )
+    assert r.status_code == 200
+    assert "+第二条 处理并回访" in r.json()["unified"] and "-第二条 处理" in r.json()["unified"]

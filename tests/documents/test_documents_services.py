@@ -235,3 +235,24 @@ def test_pdf_record_prints_the_signatures(org: Any, effective_doc: Any, tmp_path
     pdf.write_bytes(version_record(v))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Manager_A" in text and effective_doc.number in text and "第二条" in text
+
+
+def test_distribution_by_units_and_roles(org: Any, make_doc: Any) -> None:
+    doc = make_doc(distribution_units=[org.region])
+    everyone = {s.user.username for s in services.distribution_staff(doc)}
+    assert {"manager_a", "manager_b", "agent_a", "agent_b"} <= everyone and "quality" not in everyone
+    services.set_distribution(actor=org.quality, document=doc, units=[org.region], roles=["frontline"])
+    assert {s.user.username for s in services.distribution_staff(doc)} == {"agent_a", "agent_b"}
+    with pytest.raises(ValidationFailed) as exc:
+        services.set_distribution(actor=org.quality, document=doc, units=[org.region], roles=["boss"])
+    assert "distribution_roles" in exc.value.fields
+
+
+def test_uploaded_file_is_audited(org: Any, make_doc: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    v = services.add_version(
+        actor=org.quality, document=make_doc(), file=SimpleUploadedFile("f.docx", b"PK\x03\x04rest")
+    )
+    entry = AuditEntry.objects.filter(object_id=str(v.pk), action="action").get()
+    assert entry.changes["_file"].endswith(".docx")

@@ -155,7 +155,16 @@ def add_version(
     }
     if file is not None:
         data["file"] = file
-    return create_record(DocumentVersion, actor=actor, data=data, verb=_("Draft version created"))
+    version = create_record(DocumentVersion, actor=actor, data=data, verb=_("Draft version created"))
+    if version.file:
+        audit.record(
+            actor=actor,
+            action=AuditAction.ACTION,
+            instance=version,
+            verb=_("File uploaded"),
+            extra={"file": version.file.name, "size": version.file.size},
+        )
+    return version
 
 
 def _move(
