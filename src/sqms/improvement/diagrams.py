@@ -43,7 +43,7 @@ def five_whys_svg(problem: str, whys: list[str]) -> SafeString:
     height = n * box_h + (n - 1) * gap + 10
     parts = [
         f'<svg class="sqms-whys" role="img" aria-label="{escape(_("5 Whys"))}" viewBox="0 0 560 {height}" '
-        f'width="560" height="{height}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">',
+        f'width="100%" style="max-width:560px;height:auto" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="6" markerHeight="6" '
         'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#64748b"/></marker></defs>',
     ]
@@ -77,7 +77,7 @@ def fishbone_svg(problem: str, causes: dict[str, list[str]]) -> SafeString:
     head_x = width - 170
     parts = [
         f'<svg class="sqms-fishbone" role="img" aria-label="{escape(_("Fishbone diagram"))}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;height:auto" xmlns="http://www.w3.org/2000/svg" '
         'font-family="sans-serif">',
         f'<line x1="30" y1="{spine_y}" x2="{head_x}" y2="{spine_y}" stroke="#334155" stroke-width="3"/>',
         f'<rect x="{head_x}" y="{spine_y - 45}" width="160" height="90" rx="8" fill="#fee2e2" stroke="#b91c1c"/>',
