@@ -124,3 +124,27 @@ def test_admin_add_document_generates_a_number(org: Any, client_for: Any) -> Non
     )
     assert r.status_code == 302, r.content.decode()[:2000]
     assert Document.objects.get().number == "SS-001"
+
+
+def test_dashboard_card_and_demo_registration(org: Any, effective_doc: Any) -> None:
+    from datetime import date
+
+    from django.test import RequestFactory
+
+    from sqms.core.demo import SEEDERS
+    from sqms.documents.models import Course
+    from sqms.documents.registry import documents_card
+    from sqms.org.models import Staff
+
+    course = Course.objects.create(code="C-Y", title="课程", org_unit=org.branch_a)
+    services.assign_course(
+        actor=org.quality, course=course, staff=Staff.objects.get(user=org.agent_a), due_date=date(2020, 1, 1)
+    )
+    request = RequestFactory().get("/admin/")
+    request.user = org.quality
+    card = documents_card(request)
+    values = [f["value"] for f in card["figures"]]
+    assert values == [0, 1, 1]  # nothing due for review, agent A has not read it, one overdue course
+    request.user = org.manager_b
+    assert [f["value"] for f in documents_card(request)["figures"]] == [0, 0, 0]
+    assert SEEDERS["documents"].order == 90
