@@ -39,7 +39,7 @@ def test_org_wide_report_matches_hand_counts(october: Any) -> None:
     assert c["Tickets"] == 6 and c["Complaints"] == 5
     r = figures(snap, "ratings")
     assert r["Ratings"] == 7
-    assert r["Good reviews"] == 57.1 and r["Bad reviews"] == 28.6
+    assert r["Good-review rate"] == 57.1 and r["Bad-review rate"] == 28.6
     assert r["Rectification orders"] == 2
     by_unit = {row[0]: row for row in section(snap, "ratings")["tables"][0]["rows"]}
     assert by_unit["甲营业厅"][1:5] == [4, 3, 1, 75.0] and by_unit["乙营业厅"][1:5] == [3, 1, 1, 33.3]

@@ -109,8 +109,8 @@ def ratings_section(period: ReportPeriod, user: Any) -> dict[str, Any] | None:
     return {
         "figures": [
             {"label": _("Ratings"), "value": n},
-            {"label": _("Good reviews"), "value": pct(good, n), "suffix": "%"},
-            {"label": _("Bad reviews"), "value": pct(bad, n), "suffix": "%"},
+            {"label": _("Good-review rate"), "value": pct(good, n), "suffix": "%"},
+            {"label": _("Bad-review rate"), "value": pct(bad, n), "suffix": "%"},
             {"label": _("Rectification orders"), "value": rects["total"]},
             {"label": _("Rectified"), "value": rects["done"]},
             {"label": _("Rectified on time"), "value": rects["on_time_pct"], "suffix": "%"},

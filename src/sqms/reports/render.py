@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 import re
 from typing import Any
@@ -65,7 +66,12 @@ def _chart(chart: dict[str, Any], font: str) -> Any:
     bc.data = [values or [0]]
     bc.valueAxis.valueMin = 0
     top = max(values or [1]) or 1
-    bc.valueAxis.valueMax = top * 1.15
+    if all(v == int(v) for v in values):  # counts: whole-number ticks
+        step = max(1, math.ceil(top / 5))
+        bc.valueAxis.valueStep = step
+        bc.valueAxis.valueMax = step * (math.ceil(top / step) + 1)
+    else:
+        bc.valueAxis.valueMax = top * 1.15
     bc.valueAxis.labels.fontName = font
     bc.valueAxis.labels.fontSize = 7
     bc.categoryAxis.categoryNames = labels or [""]
