@@ -157,3 +157,52 @@ def test_minor_nc_finding_opens_nonconformity(org: Any) -> None:
 
     nc = Nonconformity.objects.get(pk=f.nonconformity_id)
     assert nc.source == "audit_finding" and nc.severity == "major" and nc.org_unit == org.branch_a
+
+
+def test_admin_creates_audit_plan_with_independence_check(org: Any, client_for: Any) -> None:
+    from sqms.audits.models import AuditPlan, Clause
+
+    c = client_for(org.quality)
+    assert c.get("/admin/audits/auditplan/add/").status_code == 200
+    clause = Clause.objects.get(standard="iso9001_2015", number="9.2")
+    form = {
+        "kind": "internal",
+        "title": "后台新建的内审",
+        "objective": "o",
+        "scope": "s",
+        "criteria": [clause.pk],
+        "start_date": "2026-04-01",
+        "end_date": "2026-04-02",
+        "lead_auditor": org.auditor.pk,
+        "auditee_units": [org.branch_a.pk],
+        "status": "planned",
+    }
+    r = c.post("/admin/audits/auditplan/add/", form)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    plan = AuditPlan.objects.get(title="后台新建的内审")
+    assert list(plan.auditee_units.all()) == [org.branch_a] and list(plan.criteria.all()) == [clause]
+    r = c.post("/admin/audits/auditplan/add/", {**form, "title": "不独立", "lead_auditor": org.manager_a.pk})
+    assert r.status_code == 200 and "Manager_A" in r.content.decode()  # the form shows why
+    assert not AuditPlan.objects.filter(title="不独立").exists()
+
+
+def test_team_member_sees_the_plan_he_audits(org: Any) -> None:
+    from sqms.audits import selectors, services
+    from sqms.audits.models import Clause
+
+    plan = services.create_audit_plan(
+        actor=org.quality,
+        data={
+            "title": "总部审核",
+            "objective": "o",
+            "scope": "s",
+            "start_date": "2026-03-01",
+            "end_date": "2026-03-02",
+        },
+        criteria=list(Clause.objects.filter(standard="iso9001_2015", number="9.3")),
+        auditee_units=[org.team_b],
+        team=[org.auditor],
+    )
+    # the auditor's role covers the region (so team B too); agent A has no such scope
+    assert selectors.audit_plans(fresh(org.auditor)).filter(pk=plan.pk).exists()
+    assert not selectors.audit_plans(fresh(org.agent_a)).exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import reverse
@@ -231,8 +232,44 @@ class AuditProgrammeAdmin(ScopedAdmin):
     autocomplete_fields = ["org_unit"]
 
 
+class AuditPlanForm(forms.ModelForm):
+    """Auditor independence is checked on the form, so the error shows beside the fields."""
+
+    class Meta:
+        model = AuditPlan
+        fields = [
+            "programme",
+            "kind",
+            "title",
+            "objective",
+            "scope",
+            "criteria",
+            "start_date",
+            "end_date",
+            "places",
+            "lead_auditor",
+            "team",
+            "auditee_units",
+            "agenda",
+            "audit_body",
+            "status",
+            "summary",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cd = super().clean() or {}
+        try:
+            services.check_independence(
+                [cd.get("lead_auditor"), *list(cd.get("team") or [])], list(cd.get("auditee_units") or [])
+            )
+        except DomainError as exc:
+            self.add_error("team", exc.message)
+        return cd
+
+
 @admin.register(AuditPlan)
 class AuditPlanAdmin(ScopedAdmin):
+    form = AuditPlanForm
     list_display = [
         "number",
         "title",
