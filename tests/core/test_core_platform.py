@@ -131,3 +131,14 @@ def test_unread_count_shows_beside_notifications(org, client_for):
     html = client_for(org.agent_a).get("/admin/").content.decode()
     link = html[html.index('href="/admin/core/notification/"') :][:1500]
     assert not re.search(r">\s*2\s*<", link)
+
+
+def test_audit_records_file_fields_by_name_even_when_empty():
+    from django.db.models import FileField
+    from django.db.models.fields.files import FieldFile
+
+    from sqms.core.audit import plain
+
+    field = FileField(name="attachment")
+    assert plain(FieldFile(None, field, None)) == ""
+    assert plain(FieldFile(None, field, "docs/manual-v2.pdf")) == "docs/manual-v2.pdf"
