@@ -24,6 +24,10 @@ class EvaluationConfig(AppConfig):
         reader = {"evaluation.view_scheme", "evaluation.view_indicator", "evaluation.view_result"}
         extend_role_permissions(Role.UNIT_MANAGER, reader | {"evaluation.view_manualscore"})
         extend_role_permissions(Role.AUDITOR, reader)
+        from sqms.core.demo import Seeder, register_seeder
+        from sqms.evaluation import demo
+
+        register_seeder(Seeder("evaluation", 60, demo.seed))
         post_migrate.connect(ensure_default_scheme, sender=self, dispatch_uid="evaluation_default_scheme")
         register_nav(
             "overview",

@@ -84,3 +84,7 @@ class KpiConfig(AppConfig):
         from sqms.core.io import register_import_command
 
         register_import_command("service-records", "import_service_records")
+        from sqms.core.demo import Seeder, register_seeder
+        from sqms.kpi import demo
+
+        register_seeder(Seeder("service records", 50, demo.seed))

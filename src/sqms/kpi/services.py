@@ -333,7 +333,7 @@ def ensure_library(**_kwargs: Any) -> int:
     return created
 
 
-def evaluate_alerts(*, period: str = "month", today: Any = None) -> int:
+def evaluate_alerts(*, period: str = "month", today: Any = None, units: Any = None, codes: Any = None) -> int:
     """Evaluate every active KPI for every active unit over its recent history: a latest value missing the
     warning threshold raises a ``target`` alert, an SPC signal on the latest point an ``spc`` alert. One
     row per KPI × unit × period × kind; running it again changes nothing. Returns the alerts created."""
@@ -344,8 +344,13 @@ def evaluate_alerts(*, period: str = "month", today: Any = None) -> int:
     today = today or timezone.localdate()
     since, until = selectors.default_range(period, today)
     created = 0
-    units = list(OrgUnit.objects.filter(active=True, archived_at__isnull=True).select_related("manager"))
-    for kpi in selectors.kpis():
+    if units is None:
+        units = OrgUnit.objects.filter(active=True, archived_at__isnull=True)
+    units = list(units.select_related("manager"))
+    kpis = selectors.kpis()
+    if codes is not None:
+        kpis = kpis.filter(code__in=list(codes))
+    for kpi in kpis:
         for unit in units:
             series = selectors.kpi_series(selectors.SYSTEM, kpi, unit, period, since, until)
             last = series["points"][-1] if series["points"] else None
