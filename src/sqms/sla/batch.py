@@ -124,8 +124,11 @@ class _TL:
     )
 
     def __init__(self, tl: Timeline) -> None:
-        self.iv = tl.iv
-        starts, ends, cum_end = tl.iv
+        # The timeline publishes its arrays before its bounds: reading the bounds first means the
+        # arrays read next cover at least that range, even if another thread extends it now.
+        lo, hi, lo_year, _, year_start = tl.years
+        self.iv = iv = tl.iv
+        starts, ends, cum_end = iv
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.asarray(ends, dtype=np.int64)
         self.cum = np.asarray(cum_end, dtype=np.int64)
@@ -135,7 +138,6 @@ class _TL:
         self.day_end = np.asarray(day_end, dtype=np.int64)
         self.ord0, midnights = tl.mid
         self.mid = np.asarray(midnights, dtype=np.int64)
-        lo, hi, lo_year, _, year_start = tl.years
         self.lo, self.hi, self.y0 = lo, hi, lo_year
         self.year_start = np.asarray(year_start, dtype=np.int64)
 
