@@ -119,10 +119,11 @@ def set_weights(
     return _save_weights(actor, scheme, children, {k: v / total for k, v in weights.items()}, "manual", {})
 
 
-def revision_text(r: dict[str, Any]) -> str:
+def revision_text(r: dict[str, Any], names: dict[str, str] | None = None) -> str:
+    names = names or {}
     return _("%(i)s vs %(j)s: now %(current)s, revise to %(suggested)s (CR would be %(cr).3f)") % {
-        "i": r["i"],
-        "j": r["j"],
+        "i": names.get(r["i"], r["i"]),
+        "j": names.get(r["j"], r["j"]),
         "current": _judgement(r["current"]),
         "suggested": _judgement(r["suggested"]),
         "cr": r["cr_after"],
@@ -154,7 +155,11 @@ def set_ahp_weights(
     if not outcome.ok:
         raise ValidationFailed(
             _("The judgements are inconsistent (CR = %(cr).3f ≥ 0.1): revise them.") % {"cr": outcome.cr},
-            fields={"matrix": [revision_text(r) for r in outcome.revisions[:3]]},
+            fields={
+                "matrix": [
+                    revision_text(r, {c.code: str(c) for c in children}) for r in outcome.revisions[:3]
+                ]
+            },
         )
     scheme.ahp = {**scheme.ahp, parent or "_": {"names": names, "matrix": matrix, "cr": outcome.cr}}
     scheme.save(update_fields=["ahp", "updated_at"])

@@ -21,7 +21,7 @@ from sqms.core.io import export_table
 from sqms.core.models import AuditAction
 from sqms.evaluation import selectors, services
 from sqms.kpi import selectors as kpi_selectors
-from sqms.kpi.domain import period_key
+from sqms.kpi.domain import period_bounds, period_key
 from sqms.kpi.views import download, kpi_board
 from sqms.org.models import OrgUnit
 from sqms.org.selectors import unit_by_code, units
@@ -212,6 +212,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 rows.append(selectors.evaluate_unit(request.user, scheme, inds, u, period))
         except ValueError as exc:
             raise Http404 from exc
+    try:
+        period_end = period_bounds("month", period)[1]
+    except ValueError as exc:
+        raise Http404 from exc
     own = rows[0] if rows else None
     child_rows = rows[1:]
     scored = [r for r in child_rows if r["score"] is not None]
@@ -233,7 +237,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "children": child_rows,
         "best": best,
         "worst": worst,
-        "tiles": kpi_board(request.user, unit, timezone.localdate()),
+        "tiles": kpi_board(request.user, unit, min(period_end, timezone.localdate())),
         "alerts": kpi_selectors.alerts(request.user)
         .filter(acknowledged_at__isnull=True, org_unit__path__startswith=unit.path)
         .order_by("-created_at")[:10],
