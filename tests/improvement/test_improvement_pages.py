@@ -49,3 +49,22 @@ def test_out_of_scope_nc_is_404(org, client_for):
     assert client_for(org.manager_a).get(f"/improvement/nc/{nc.pk}/").status_code == 404
     assert client_for(org.manager_b).get(f"/improvement/nc/{nc.pk}/").status_code == 200
     assert "B only" not in client_for(org.manager_a).get("/improvement/nc/").content.decode()
+
+
+def test_admin_registers_are_scoped_and_read_only(org, client_for):
+    a = services.open_nonconformity(
+        actor=org.quality, source="manual", source_ref="", org_unit=org.team_a, title="A1"
+    )
+    services.open_nonconformity(
+        actor=org.quality, source="manual", source_ref="", org_unit=org.team_b, title="B1"
+    )
+    page = client_for(org.manager_a).get("/admin/improvement/nonconformity/").content.decode()
+    assert a.number in page and "B1" not in page
+    assert client_for(org.quality).get("/admin/improvement/nonconformity/add/").status_code == 403
+    for url in (
+        "/improvement/projects/",
+        "/improvement/suggestions/",
+        "/improvement/practices/",
+        "/improvement/reviews/",
+    ):
+        assert client_for(org.manager_a).get(url).status_code == 200

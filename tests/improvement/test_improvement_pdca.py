@@ -182,7 +182,7 @@ def test_demo_seeder_is_idempotent(db):
     SEEDERS["organisation"].run("small", seen.append)
     SEEDERS["improvement"].run("small", seen.append)
     n = Nonconformity.objects.count()
-    assert n == 60 and ImprovementProject.objects.count() == 6 and Suggestion.objects.count() == 24
+    assert n == 180 and ImprovementProject.objects.count() == 6 and Suggestion.objects.count() == 24
     assert Nonconformity.objects.filter(status="closed").exists()
     assert set(Nonconformity.objects.values_list("source", flat=True)) >= {"complaint", "inspection"}
     SEEDERS["improvement"].run("small", seen.append)

@@ -73,7 +73,7 @@ def seed(size: str, write: Callable[[str], None]) -> None:
     rng = random.Random(7070)
     today = timezone.localdate()
     now = timezone.now()
-    n_nc = {"small": 60, "large": 600}.get(size, 180)
+    n_nc = {"small": 180, "large": 1200}.get(size, 180)
     ncs: list[Nonconformity] = []
     for i in range(n_nc):
         title, source, cat, whys = TOPICS[i % len(TOPICS)]
