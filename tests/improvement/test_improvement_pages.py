@@ -68,3 +68,31 @@ def test_admin_registers_are_scoped_and_read_only(org, client_for):
         "/improvement/reviews/",
     ):
         assert client_for(org.manager_a).get(url).status_code == 200
+
+
+def test_open_from_bad_review_and_dashboard_card(org, client_for):
+    from django.test import RequestFactory
+
+    from sqms.feedback.models import Rating
+    from sqms.improvement.registry import improvement_card
+
+    rating = Rating.objects.create(org_unit=org.team_a, score=1, reasons="态度差")
+    c = client_for(org.manager_a)
+    r = c.post("/improvement/nc/", {"op": "rating", "rating": str(rating.pk), "severity": "major"})
+    nc = Nonconformity.objects.get()
+    assert r.status_code == 302 and nc.source == "bad_review" and nc.source_ref == f"rating:{rating.pk}"
+    assert "态度差" in nc.title and nc.severity == "major"
+    c.post("/improvement/nc/", {"op": "rating", "rating": str(rating.pk)})
+    assert Nonconformity.objects.count() == 1  # idempotent per review
+    assert (
+        client_for(org.manager_b)
+        .post("/improvement/nc/", {"op": "rating", "rating": str(rating.pk)})
+        .status_code
+        == 302
+    )
+    assert Nonconformity.objects.count() == 1  # out of scope: refused, nothing written
+    request = RequestFactory().get("/")
+    request.user = org.quality
+    card = improvement_card(request)
+    assert card["figures"][0]["value"] == 1
+    assert any(f["value"] == 1 for f in card["figures"] if f["url"].endswith("severity=major"))

@@ -176,8 +176,8 @@ def open_from_rating(*, actor: Any, rating_id: int, severity: str = "minor") -> 
         source=Source.BAD_REVIEW,
         source_ref=f"rating:{rating.pk}",
         org_unit=rating.org_unit,
-        title=_("Bad review: %(text)s") % {"text": str(rating)[:150]},
-        description=getattr(rating, "comment", "") or "",
+        title=_("Bad review: %(text)s") % {"text": (rating.reasons or str(rating))[:150]},
+        description=rating.reasons or "",
         severity=severity,
     )
 

@@ -131,6 +131,17 @@ def nc_list(request: HttpRequest) -> HttpResponse:
                 back,
             )
 
+        if request.POST.get("op") == "rating":
+            raw = (request.POST.get("rating") or "").strip()
+
+            def from_rating() -> str:
+                if not raw.isdigit():
+                    raise ValidationFailed(fields={"rating": [_("Enter the rating's id.")]})
+                nc = services.open_from_rating(actor=request.user, rating_id=int(raw), severity=severity)
+                return reverse("improvement:nc_detail", args=[nc.pk])
+
+            return _run(request, from_rating, _("Nonconformity opened."), back)
+
         def manual() -> str:
             nc = services.open_nonconformity(
                 actor=request.user,
