@@ -74,7 +74,7 @@ def test_generate_report_and_publish_transparency(
     phone_page.goto(f"{live_server.url}/transparency/")
     assert phone_page.locator("#ratings-total").inner_text() == "4"
     units = phone_page.locator("#rating-units").inner_text()
-    assert "甲营业厅" in units and "乙营业厅" not in units
+    assert "甲分公司" in units and "乙分公司" not in units  # by branch; branch B has 1 rating < 3
     assert "样本量少于 3 的单位不予公开" in phone_page.locator("#minimum-note").inner_text()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # no horizontal scrolling at phone width

@@ -31,12 +31,15 @@ def test_minimum_group_size_hides_a_small_unit(october: Any, client: Any) -> Non
     pub = services.publish(actor=fresh(october.quality), period=parse_period("2026-10"), min_group_size=4)
     ratings = pub.data["ratings"]
     assert ratings["n"] == 7 and ratings["good_pct"] == 57.1
-    assert [u["name"] for u in ratings["units"]] == ["甲营业厅"]  # team B has 3 < 4 ratings
+    # grouped by branch (depth 2): branch A has 4 ratings, branch B 3 < 4
+    assert [(u["name"], u["n"], u["good_pct"], u["mean"]) for u in ratings["units"]] == [
+        ("甲分公司", 4, 75.0, 4.0)
+    ]
     assert ratings["hidden"] == 1
     assert pub.data["surveys"]["units"] == [] and pub.data["surveys"]["hidden"] == 1  # 3 responses < 4
     client.cookies["django_language"] = "en"
     html = client.get("/transparency/monthly/2026-10/").content.decode()
-    assert "甲营业厅" in html and "乙营业厅" not in html
+    assert "甲分公司" in html and "乙分公司" not in html
     assert "Units with fewer than 4 responses are not shown" in html
     assert "1 unit is not shown for this reason." in html
     # default N = 30 hides every unit of this small fixture
@@ -58,11 +61,11 @@ def test_published_period_is_frozen(october: Any, client: Any) -> None:
         for _ in range(3):
             rate(actor=october.quality, org_unit=october.team_b, score=1)
     after = client.get("/transparency/monthly/2026-10/").content.decode()
-    assert 'id="ratings-total">7<' in after and "乙营业厅" not in after
+    assert 'id="ratings-total">7<' in after and "乙分公司" not in after
     assert before.split('id="ratings"')[1] == after.split('id="ratings"')[1]
     # republishing refreshes the frozen figures on purpose
     pub = services.publish(actor=fresh(october.quality), period=parse_period("2026-10"), min_group_size=4)
-    assert pub.data["ratings"]["n"] == 10 and "乙营业厅" in client.get("/transparency/").content.decode()
+    assert pub.data["ratings"]["n"] == 10 and "乙分公司" in client.get("/transparency/").content.decode()
 
 
 def test_publish_and_unpublish_are_audited_and_quality_only(october: Any, client: Any) -> None:

@@ -56,6 +56,7 @@ def rating_rows(qs: Any) -> list[dict[str, Any]]:
             good=Count("id", filter=Q(score__gte=4)),
             bad=Count("id", filter=Q(score__lte=2)),
             mean=Avg("score"),
+            score_sum=Sum("score"),
         )
         .order_by("org_unit__path")
     )
@@ -69,6 +70,8 @@ def rating_rows(qs: Any) -> list[dict[str, Any]]:
             "good_pct": pct(r["good"], r["n"]),
             "bad_pct": pct(r["bad"], r["n"]),
             "mean": round(float(r["mean"]), 2) if r["mean"] is not None else None,
+            "score_sum": r["score_sum"] or 0,
+            "path": r["org_unit__path"],
         }
         for r in rows
     ]

@@ -114,7 +114,8 @@ def _survey_by_unit(lo: Any, hi: Any) -> list[dict[str, Any]]:
             "name": names[u][1],
             "path": names[u][2],
             "n": counts[u],
-            "csat_pct": domain.pct(boxes[u][0], boxes[u][1]),
+            "top": boxes[u][0],
+            "answers": boxes[u][1],
         }
         for u in sorted(counts, key=lambda u: names[u][2])
     ]
@@ -150,6 +151,27 @@ def _commitments() -> list[dict[str, Any]]:
     return out
 
 
+PUBLIC_DEPTH = 2  # the public page groups figures by unit at this depth (HQ 0 → region 1 → branch 2)
+
+
+def roll_up(
+    rows: list[dict[str, Any]], sums: tuple[str, ...], depth: int = PUBLIC_DEPTH
+) -> list[dict[str, Any]]:
+    """Add up per-unit rows into their ancestor at ``depth`` (shallower units stay themselves)."""
+    from sqms.org.models import OrgUnit
+
+    groups: dict[str, dict[str, float]] = {}
+    for r in rows:
+        ids = [x for x in r["path"].split("/") if x]
+        key = "/" + "/".join(ids[: depth + 1]) + "/"
+        g = groups.setdefault(key, dict.fromkeys(sums, 0.0))
+        for k in sums:
+            g[k] += float(r.get(k) or 0)
+    names = dict(OrgUnit.objects.filter(path__in=list(groups)).values_list("path", "code"))
+    labels = dict(OrgUnit.objects.filter(path__in=list(groups)).values_list("path", "name"))
+    return [{"code": names.get(p, ""), "name": labels.get(p, ""), **groups[p]} for p in sorted(groups)]
+
+
 def transparency_data(period: domain.Period, minimum: int) -> dict[str, Any]:
     """The public figures of a period, computed over the whole organisation and frozen on publication.
     Units below ``minimum`` responses are left out here, so they are never stored or shown."""
@@ -159,9 +181,20 @@ def transparency_data(period: domain.Period, minimum: int) -> dict[str, Any]:
     rp = ReportPeriod(period)
     lo, hi = rp.bounds()
     ratings = Rating.objects.active().filter(rated_at__gte=lo, rated_at__lt=hi, excluded=False)
-    rating_units, rating_hidden = domain.with_minimum(rating_rows(ratings), "n", minimum)
+    rating_all = roll_up(rating_rows(ratings), ("n", "good", "bad", "score_sum"))
+    for r in rating_all:
+        r.update(
+            n=int(r["n"]),
+            good_pct=domain.pct(r["good"], r["n"]),
+            bad_pct=domain.pct(r["bad"], r["n"]),
+            mean=domain.ratio(r["score_sum"], r["n"]),
+        )
+    rating_units, rating_hidden = domain.with_minimum(rating_all, "n", minimum)
     n = ratings.count()
-    survey_units, survey_hidden = domain.with_minimum(_survey_by_unit(lo, hi), "n", minimum)
+    survey_all = roll_up(_survey_by_unit(lo, hi), ("n", "top", "answers"))
+    for r in survey_all:
+        r.update(n=int(r["n"]), csat_pct=domain.pct(r["top"], r["answers"]))
+    survey_units, survey_hidden = domain.with_minimum(survey_all, "n", minimum)
     rects = rectification_figures(
         Rectification.objects.active().filter(created_at__gte=lo, created_at__lt=hi)
     )
