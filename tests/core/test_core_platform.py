@@ -142,3 +142,18 @@ def test_audit_records_file_fields_by_name_even_when_empty():
     field = FileField(name="attachment")
     assert plain(FieldFile(None, field, None)) == ""
     assert plain(FieldFile(None, field, "docs/manual-v2.pdf")) == "docs/manual-v2.pdf"
+
+
+def test_pdf_font_is_the_configured_truetype_or_the_cid_fallback(settings, monkeypatch):
+    import os
+
+    from sqms.core import pdf
+
+    monkeypatch.setattr(pdf, "_chosen", [])
+    settings.SQMS_PDF_FONT = "/nonexistent/font.ttf"
+    assert pdf.cjk_font() == pdf.CID_NAME
+    monkeypatch.setattr(pdf, "_chosen", [])
+    settings.SQMS_PDF_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    if not os.path.exists(settings.SQMS_PDF_FONT):
+        pytest.skip("fonts-wqy-microhei is not installed")
+    assert pdf.cjk_font() == pdf.TRUETYPE_NAME

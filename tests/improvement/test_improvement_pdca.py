@@ -164,17 +164,6 @@ def test_review_items_tracked_to_closure_and_pdf_has_chinese(org):
         assert "2026年度管理评审" in text and "完成定位改造" in text
 
 
-def test_pdf_falls_back_to_cid_font(settings, org):
-    from reportlab.pdfbase import pdfmetrics
-
-    from sqms.improvement import pdf
-
-    settings.SQMS_PDF_FONT = "/nonexistent/font.ttf"
-    registered = pdf.FONT_NAME in pdfmetrics.getRegisteredFontNames()
-    if not registered:
-        assert pdf.pdf_font() == "STSong-Light"
-
-
 def test_demo_seeder_is_idempotent(db):
     from sqms.core.demo import SEEDERS
 

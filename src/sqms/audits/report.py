@@ -4,42 +4,13 @@ and as an Excel workbook (plan, checklist, findings)."""
 from __future__ import annotations
 
 import io
-import os
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sqms.audits.models import AuditPlan
-
-_FONT: list[str] = []
-
-
-def cjk_font() -> str:
-    """Register (once) and return the name of a font that draws Chinese."""
-    if _FONT:
-        return _FONT[0]
-    from reportlab.pdfbase import pdfmetrics
-
-    path = getattr(settings, "SQMS_PDF_FONT", "")
-    name = ""
-    if path and os.path.exists(path):
-        try:
-            from reportlab.pdfbase.ttfonts import TTFont
-
-            kwargs: dict[str, Any] = {"subfontIndex": 0} if path.lower().endswith(".ttc") else {}
-            pdfmetrics.registerFont(TTFont("SQMS-CJK", path, **kwargs))
-            name = "SQMS-CJK"
-        except Exception:  # a broken or unsupported font file: use the built-in CID font
-            name = ""
-    if not name:
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        name = "STSong-Light"
-    _FONT.append(name)
-    return name
+from sqms.core.pdf import cjk_font
 
 
 def _people(plan: AuditPlan) -> str:

@@ -7,37 +7,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sqms.core.pdf import cjk_font as font_name
 from sqms.documents.models import DocumentVersion
-
-_FONT: list[str] = []
-
-
-def font_name() -> str:
-    if _FONT:
-        return _FONT[0]
-    from reportlab.pdfbase import pdfmetrics
-
-    path = str(getattr(settings, "SQMS_PDF_FONT", "") or "")
-    name = "STSong-Light"
-    if path and Path(path).exists():
-        try:
-            from reportlab.pdfbase.ttfonts import TTFont
-
-            kwargs = {"subfontIndex": 0} if path.lower().endswith(".ttc") else {}
-            pdfmetrics.registerFont(TTFont("SQMSCJK", path, **kwargs))
-            name = "SQMSCJK"
-        except Exception:  # a broken font file: fall back to the CID font
-            name = "STSong-Light"
-    if name == "STSong-Light":
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    _FONT.append(name)
-    return name
 
 
 def version_record(version: DocumentVersion) -> bytes:

@@ -4,37 +4,12 @@ embedded; reportlab's STSong-Light CID font is the fallback when that file is mi
 from __future__ import annotations
 
 import io
-import os
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-FONT_NAME = "SQMS-CJK"
-
-
-def pdf_font() -> str:
-    """Register (once) and return the name of the CJK font used in the minutes."""
-    from reportlab.pdfbase import pdfmetrics
-
-    path = getattr(settings, "SQMS_PDF_FONT", "") or ""
-    if FONT_NAME in pdfmetrics.getRegisteredFontNames():
-        return FONT_NAME
-    if path and os.path.exists(path):
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        try:
-            kwargs: dict[str, Any] = {"subfontIndex": 0} if path.lower().endswith(".ttc") else {}
-            pdfmetrics.registerFont(TTFont(FONT_NAME, path, **kwargs))
-            return FONT_NAME
-        except Exception:
-            pass
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
+from sqms.core.pdf import cjk_font as pdf_font
 
 
 def review_minutes_pdf(review: Any) -> bytes:

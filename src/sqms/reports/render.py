@@ -6,42 +6,15 @@ from __future__ import annotations
 import io
 import logging
 import math
-import os
 import re
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from sqms.core.pdf import cjk_font as font_name
 from sqms.reports.domain import fmt
 
 log = logging.getLogger(__name__)
-
-_FONT: list[str] = []
-
-
-def font_name() -> str:
-    """Register the CJK font once: the TrueType font at SQMS_PDF_FONT (embedded), else STSong-Light (CID)."""
-    if _FONT:
-        return _FONT[0]
-    from reportlab.pdfbase import pdfmetrics
-
-    path = getattr(settings, "SQMS_PDF_FONT", "")
-    name = "STSong-Light"
-    if path and os.path.exists(path):
-        try:
-            from reportlab.pdfbase.ttfonts import TTFont
-
-            pdfmetrics.registerFont(TTFont("SQMSCJK", path, subfontIndex=0))
-            name = "SQMSCJK"
-        except Exception as exc:  # a broken or unsupported font file: fall back, and say so
-            log.warning("PDF font %s unusable (%s); using STSong-Light", path, exc)
-    if name == "STSong-Light":
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    _FONT.append(name)
-    return name
 
 
 def _cell(value: Any) -> str:
