@@ -146,9 +146,11 @@ class CampaignAdmin(ScopedAdmin):
     @admin.display(description=gettext_lazy("links"))
     def links(self, obj: Campaign) -> str:
         return format_html(
-            '<a href="{}">{}</a> · <a href="{}" target="_blank">{}</a> · <a href="{}">{}</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}" target="_blank">{}</a> · <a href="{}">{}</a>',
             reverse("surveys:results", args=[obj.pk]),
             _("Results"),
+            reverse("surveys:analysis", args=[obj.pk]),
+            _("Analysis"),
             reverse("surveys:answer", args=[obj.slug]),
             _("Public link"),
             reverse("surveys:distribute", args=[obj.pk]),

@@ -486,3 +486,25 @@ def export(request: HttpRequest, code: str, f: Query[ExportFilter]) -> HttpRespo
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{c.code}-{data}-{shape}.{format}"'
     return response
+
+
+class AnalysisFilter(Schema):
+    unit: str | None = None
+    start: date | None = None
+    end: date | None = None
+    channel: str = ""
+
+
+@router.get("/survey-campaigns/{code}/analysis", response={200: dict, 202: dict})
+def analysis(request: HttpRequest, code: str, f: Query[AnalysisFilter]) -> Status:
+    """The analysis report of the included responses (same filters as the results, without status): data
+    quality, descriptives, reliability, validity, correlation, SERVQUAL gap, IPA, key drivers, NPS/CSAT, each
+    with its sentence in Chinese and English. While a large report is computed in the background the answer
+    is 202 with ``{"status": "running", "progress": {"step", "done"}}``; ask again until it is 200."""
+    c = _campaign(request, code)
+    require(request, "surveys.view_response")
+    flt = _filters(request, c, ResultFilter(unit=f.unit, start=f.start, end=f.end, channel=f.channel))
+    state = selectors.analysis(request.user, c, flt)
+    if state["status"] == "ready":
+        return Status(200, {"status": "ready", **state["report"]})
+    return Status(202, {"status": state["status"], "progress": state["progress"], "n": state["n"]})

@@ -1,5 +1,6 @@
 """Survey reads, always scoped to the user: lists, results of a campaign (counts, distributions, reliability
-and validity through ``sqms.stats``) and exports (wide and long)."""
+and validity through ``sqms.stats``), the cached analysis report (see ``analysis``) and exports (wide and
+long)."""
 
 from __future__ import annotations
 
@@ -421,3 +422,250 @@ def dashboard_card(request: HttpRequest) -> dict[str, Any] | None:
         ],
         "note": "",
     }
+
+
+# --- the analysis report ------------------------------------------------------------------------------------
+#
+# Built on the results' filters and matrix: only included responses of the campaign's version, filtered by
+# unit subtree, period and channel. Cached in the Django cache under a key made of the campaign, the
+# filters, the user's scope and a data version (see ``analysis_version``), so a new response, a re-cleaning
+# or an analyst's decision gives a new key and the report is recomputed. Above
+# ``SQMS_SURVEY_ANALYSIS_ASYNC_ABOVE`` included responses (default 50,000) the report is computed by a huey
+# task (``tasks.analyse_campaign``); its progress and result travel through huey's key/value storage (shared
+# by the web and worker processes whatever the cache backend), the page polls until it is ready.
+
+ANALYSIS_FORMAT = 1  # bump when the report's JSON changes, so cached reports of the old shape are ignored
+
+
+def _int_setting(name: str, default: int) -> int:
+    """A Django setting, else the environment variable of the same name, else ``default``."""
+    import os
+
+    from django.conf import settings
+
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name) or None
+    return default if value is None else int(value)
+
+
+def analysis_async_above() -> int:
+    """Above this many included responses the report is computed by a task (``SQMS_SURVEY_ANALYSIS_ASYNC_ABOVE``)."""
+    return _int_setting("SQMS_SURVEY_ANALYSIS_ASYNC_ABOVE", 50_000)
+
+
+def analysis_cache_seconds() -> int:
+    """How long a report stays in the Django cache (``SQMS_SURVEY_ANALYSIS_CACHE_SECONDS``, default a week);
+    a change of the data makes a new key long before."""
+    return _int_setting("SQMS_SURVEY_ANALYSIS_CACHE_SECONDS", 7 * 86400)
+
+
+def included_only(f: Filters) -> Filters:
+    """The analysis filters: the same unit, period and channel, included responses only."""
+    return Filters(unit=f.unit, start=f.start, end=f.end, channel=f.channel, status="included")
+
+
+def analysis_version(campaign: Campaign) -> str:
+    """Changes whenever the analysed data may have changed: a response added, re-cleaned or decided by an
+    analyst (decisions are read from the audit trail, where every one of them is recorded)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Max, Sum
+
+    from sqms.core.models import AuditEntry
+
+    agg = Response.objects.filter(campaign=campaign).aggregate(
+        n=Count("id"),
+        n_included=Count("id", filter=Q(included=True)),
+        sum_included=Sum("id", filter=Q(included=True)),
+        last=Max("id"),
+        submitted=Max("submitted_at"),
+        cleaned=Max("cleaned_at"),
+    )
+    decided = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Response), unit_path=campaign.org_unit.path
+    ).aggregate(last=Max("id"), at=Max("at"))
+    return "|".join(
+        str(v)
+        for v in (
+            *agg.values(),
+            *decided.values(),
+            campaign.updated_at.isoformat() if campaign.updated_at else "",
+            campaign.version_id,
+            campaign.version.checksum,
+        )
+    )
+
+
+def _filters_key(f: Filters) -> list[Any]:
+    return [
+        f.unit.pk if f.unit else "",
+        f.start.isoformat() if f.start else "",
+        f.end.isoformat() if f.end else "",
+        f.channel,
+    ]
+
+
+def analysis_keys(user: Any, campaign: Campaign, f: Filters) -> tuple[str, str]:
+    """(slot, key): the slot names the campaign + filters + scope, the key adds the data version."""
+    import hashlib
+    import json
+
+    scope = scope_for(user)
+    slot_parts = [
+        ANALYSIS_FORMAT,
+        campaign.pk,
+        *_filters_key(f),
+        scope.all_units,
+        list(scope.unit_paths),
+        scope.own_only,
+    ]
+    slot = hashlib.sha256(json.dumps(slot_parts, default=str).encode()).hexdigest()[:32]
+    version = hashlib.sha256(analysis_version(campaign).encode()).hexdigest()[:32]
+    return f"sqms:survey-analysis:{slot}", f"sqms:survey-analysis:{slot}:{version}"
+
+
+def filters_json(f: Filters) -> dict[str, Any]:
+    return {
+        "unit": f.unit.code if f.unit else None,
+        "start": f.start.isoformat() if f.start else None,
+        "end": f.end.isoformat() if f.end else None,
+        "channel": f.channel,
+    }
+
+
+def filters_from_json(user: Any, campaign: Campaign, data: Mapping[str, Any]) -> Filters:
+    from sqms.org.selectors import units
+
+    unit = None
+    if data.get("unit"):
+        unit = units(user).filter(code=data["unit"], path__startswith=campaign.org_unit.path).first()
+    return Filters(
+        unit=unit,
+        start=date.fromisoformat(data["start"]) if data.get("start") else None,
+        end=date.fromisoformat(data["end"]) if data.get("end") else None,
+        channel=data.get("channel") or "",
+        status="included",
+    )
+
+
+def data_quality(user: Any, campaign: Campaign, f: Filters, analysed: int) -> dict[str, Any]:
+    """How many responses the filters cover, how many cleaning excluded and why, how many are analysed."""
+    from django.utils import translation
+
+    from sqms.surveys.analysis import data_quality_sentence, say
+    from sqms.surveys.services import RULE_NAMES
+
+    base = filtered(user, campaign, Filters(f.unit, f.start, f.end, f.channel, status="all"))
+    agg = base.aggregate(
+        total=Count("id"),
+        n_included=Count("id", filter=Q(included=True)),
+        analyst_excluded=Count("id", filter=Q(included=False, override="exclude")),
+        analyst_included=Count("id", filter=Q(included=True, override="include")),
+        other_version=Count("id", filter=Q(included=True) & ~Q(version=campaign.version)),
+    )
+    reasons: Counter[str] = Counter()
+    for flags in base.filter(included=False).values_list("flags", flat=True).iterator(chunk_size=5000):
+        for rule in {x["rule"] for x in flags or []}:
+            reasons[rule] += 1
+
+    def names(rule: str) -> tuple[str, str]:
+        fn = RULE_NAMES.get(rule)
+        if fn is None:
+            return rule, rule
+        with translation.override("zh-hans"):
+            zh = str(fn())
+        with translation.override("en"):
+            en = str(fn())
+        return zh, en
+
+    named = [(rule, *names(rule), count) for rule, count in reasons.most_common()]
+    rows = [{"rule": r, "name": zh, "name_en": en, "n": c} for r, zh, en, c in named]
+    agg["included"] = agg.pop("n_included")
+    sentence = data_quality_sentence(
+        agg["total"], agg["included"], analysed, [(zh, en, c) for _r, zh, en, c in named]
+    )
+    return {
+        **agg,
+        "excluded": agg["total"] - agg["included"],
+        "analysed": analysed,
+        "reasons": rows,
+        "sentence": say(sentence),
+    }
+
+
+def compute_analysis(user: Any, campaign: Campaign, f: Filters, progress: Any = None) -> dict[str, Any]:
+    """The analysis report (JSON-able, both languages) of the included responses under ``f``."""
+    from sqms.surveys import analysis
+
+    if progress is not None:
+        progress("loading", 0.0)
+    version = campaign.version
+    x = matrix(filtered(user, campaign, included_only(f)), version)
+    report = analysis.compute(x, version.items, version.definition, progress=progress)
+    report["data_quality"] = data_quality(user, campaign, f, int(x.shape[0]))
+    report["campaign"] = {"code": campaign.code, "name": campaign.name, "version": version.number}
+    report["filters"] = filters_json(f)
+    report["computed_at"] = timezone.now().isoformat()
+    return report
+
+
+def _huey() -> Any:
+    from huey.contrib.djhuey import HUEY
+
+    return HUEY
+
+
+def store_analysis(slot: str, key: str, report: dict[str, Any]) -> None:
+    """Keep a finished report: in the Django cache, and in huey's storage for the other processes; the
+    slot's previous report (older data) is dropped from huey's storage."""
+    from django.core.cache import cache
+
+    cache.set(key, report, analysis_cache_seconds())
+    store = _huey()
+    previous = store.get(slot, peek=True)
+    if previous and previous != key:
+        for suffix in (":result", ":progress", ":pending"):
+            store.delete(previous + suffix)
+    store.put(key + ":result", report)
+    store.put(slot, key)
+    store.delete(key + ":pending")
+
+
+def analysis(user: Any, campaign: Campaign, f: Filters, *, start_task: bool = True) -> dict[str, Any]:
+    """``{"status": "ready", "report": {...}}`` or, while a background task computes it,
+    ``{"status": "running" | "failed", "progress": {"step", "done", "error"?}, "n": included responses}``."""
+    import time
+
+    from django.core.cache import cache
+
+    f = included_only(f)
+    slot, key = analysis_keys(user, campaign, f)
+    report = cache.get(key)
+    if report is not None:
+        return {"status": "ready", "report": report}
+    store = _huey()
+    report = store.get(key + ":result", peek=True)
+    if report is not None:
+        cache.set(key, report, analysis_cache_seconds())
+        return {"status": "ready", "report": report}
+    n = filtered(user, campaign, f).filter(version=campaign.version).count()
+    if n <= analysis_async_above():
+        report = compute_analysis(user, campaign, f)
+        store_analysis(slot, key, report)
+        return {"status": "ready", "report": report}
+    started = store.get(key + ":pending", peek=True)
+    stale = started is not None and time.time() - float(started) > 3600
+    if start_task and (started is None or stale):
+        if stale:
+            store.delete(key + ":pending")
+        if store.put_if_empty(key + ":pending", time.time()):
+            from sqms.surveys.tasks import analyse_campaign
+
+            store.put(key + ":progress", {"step": "queued", "done": 0.0})
+            analyse_campaign(campaign.pk, user.pk, filters_json(f), slot, key)
+            report = cache.get(key) or store.get(key + ":result", peek=True)  # immediate mode: done already
+            if report is not None:
+                cache.set(key, report, analysis_cache_seconds())
+                return {"status": "ready", "report": report}
+    progress = store.get(key + ":progress", peek=True) or {"step": "queued", "done": 0.0}
+    return {"status": "failed" if progress.get("error") else "running", "progress": progress, "n": n}

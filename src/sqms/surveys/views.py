@@ -1,5 +1,5 @@
 """Public answering page (``/s/<slug>/``), QR codes, and the back-office pages: builder preview, results,
-distribution (tokens, sampling, import) and exports."""
+the analysis report (with its Excel workbook), distribution (tokens, sampling, import) and exports."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -274,16 +274,21 @@ def _filters(request: HttpRequest, campaign: Campaign) -> selectors.Filters:
     return f
 
 
+def _filter_units(campaign: Campaign) -> Any:
+    """The units offered by the filter form: the campaign's unit and two levels below it."""
+    from sqms.org.models import OrgUnit
+
+    return OrgUnit.objects.filter(
+        path__startswith=campaign.org_unit.path, depth__lte=campaign.org_unit.depth + 2
+    )
+
+
 @staff_member_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     f = _filters(request, campaign)
     data = selectors.results(request.user, campaign, f)
-    from sqms.org.models import OrgUnit
-
-    units = OrgUnit.objects.filter(
-        path__startswith=campaign.org_unit.path, depth__lte=campaign.org_unit.depth + 2
-    )
+    units = _filter_units(campaign)
     chart = {"labels": [d["day"] for d in data["by_day"]], "values": [d["n"] for d in data["by_day"]]}
     return render(
         request,
@@ -300,6 +305,108 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             can_clean=request.user.has_perm("surveys.change_response"),
         ),
     )
+
+
+def _analysis_filters(request: HttpRequest, campaign: Campaign) -> selectors.Filters:
+    """The results page's filters (unit subtree, period, channel); the analysis uses included responses."""
+    return selectors.included_only(_filters(request, campaign))
+
+
+def _analysis_query(request: HttpRequest) -> str:
+    q = request.GET.copy()
+    q.pop("status", None)
+    return q.urlencode()
+
+
+@staff_member_required
+def analysis(request: HttpRequest, pk: int) -> HttpResponse:
+    """The analysis report: data quality, descriptives, reliability, validity, correlation, SERVQUAL gap,
+    IPA and key drivers, each with its sentence; computed inline or, for large data, by a task."""
+    from sqms.surveys import analysis_tables
+
+    campaign = _campaign(request, pk)
+    f = _analysis_filters(request, campaign)
+    state = selectors.analysis(request.user, campaign, f)
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "state": state,
+        "f": f,
+        "units": _filter_units(campaign),
+        "channels": Channel.choices,
+        "query": _analysis_query(request),
+    }
+    if state["status"] == "ready":
+        report = state["report"]
+        context["sections"] = analysis_tables.sections(report)
+        context["charts"] = analysis_tables.charts(report)
+        context["report"] = report
+    else:
+        context["step"] = analysis_tables.step_name(state["progress"].get("step", ""))
+        context["percent"] = round(100 * float(state["progress"].get("done") or 0))
+    return render(
+        request,
+        "surveys/analysis.html",
+        _admin_context(request, _("Analysis: %(c)s") % {"c": campaign}, **context),
+    )
+
+
+@staff_member_required
+def analysis_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Progress of a report computed in the background (polled by the analysis page)."""
+    from sqms.surveys import analysis_tables
+
+    campaign = _campaign(request, pk)
+    state = selectors.analysis(request.user, campaign, _analysis_filters(request, campaign))
+    progress = state.get("progress", {"step": "done", "done": 1.0})
+    return JsonResponse(
+        {
+            "status": state["status"],
+            "step": progress.get("step", ""),
+            "label": analysis_tables.step_name(progress.get("step", "")),
+            "done": progress.get("done", 0.0),
+            "error": progress.get("error", ""),
+        }
+    )
+
+
+@staff_member_required
+def analysis_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every table of the report in one Excel workbook (a sheet per table, conclusions first)."""
+    from sqms.core import audit
+    from sqms.core.models import AuditAction
+    from sqms.surveys import analysis_tables
+
+    campaign = _campaign(request, pk)
+    f = _analysis_filters(request, campaign)
+    state = selectors.analysis(request.user, campaign, f)
+    back = reverse("surveys:analysis", args=[pk]) + (f"?{_analysis_query(request)}" if request.GET else "")
+    if state["status"] != "ready":
+        messages.info(request, _("The report is still being computed; export it when it is ready."))
+        return HttpResponseRedirect(back)
+    report = state["report"]
+    flt = report["filters"]
+    heading = [
+        (_("Campaign"), f"{campaign.code} {campaign.name}"),
+        (_("Questionnaire version"), report["campaign"]["version"]),
+        (_("Unit"), f.unit.name if f.unit else _("All units")),
+        (_("From"), flt["start"] or ""),
+        (_("To"), flt["end"] or ""),
+        (_("Channel"), flt["channel"] or _("All channels")),
+        (_("Computed at"), report["computed_at"]),
+    ]
+    data = analysis_tables.workbook(analysis_tables.sections(report), heading)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        instance=campaign,
+        verb="export analysis xlsx",
+        extra=selectors.filters_json(f),
+    )
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{campaign.code}-analysis.xlsx"'
+    return response
 
 
 @staff_member_required
