@@ -173,6 +173,20 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")})
 
+# Cache shared by every web and task process (rate limits, cached analyses): Redis when configured,
+# otherwise files under the data directory; tests use local memory.
+if TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
 # Mail
 EMAIL_BACKEND = env(
     "SQMS_EMAIL_BACKEND",
@@ -207,6 +221,9 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 
 SQMS_PDF_FONT = env("SQMS_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 SQMS_API_TOKEN_DAYS = int(env("SQMS_API_TOKEN_DAYS", "365"))
+# Survey analysis reports: above this many included responses they are computed by a task; cache lifetime.
+SQMS_SURVEY_ANALYSIS_ASYNC_ABOVE = int(env("SQMS_SURVEY_ANALYSIS_ASYNC_ABOVE", "50000"))
+SQMS_SURVEY_ANALYSIS_CACHE_SECONDS = int(env("SQMS_SURVEY_ANALYSIS_CACHE_SECONDS", str(7 * 86400)))
 # Public survey submissions allowed per IP address and campaign in 10 minutes (0 = no limit).
 SQMS_SURVEY_RATE_LIMIT = int(env("SQMS_SURVEY_RATE_LIMIT", "30"))
 

@@ -44,5 +44,5 @@ def test_compiled_mo_is_current(po, tmp_path):
     mo = po.with_suffix(".mo")
     assert mo.exists(), f"{mo} missing: run make messages"
     out = tmp_path / "x.mo"
-    subprocess.run(["msgfmt", "--check-format", "-o", str(out), str(po)], check=True)
+    subprocess.run(["msgfmt", "--check", "-o", str(out), str(po)], check=True)
     assert out.read_bytes() == mo.read_bytes(), f"{mo} is stale: run `sqms compilemessages`"

@@ -437,27 +437,19 @@ def dashboard_card(request: HttpRequest) -> dict[str, Any] | None:
 ANALYSIS_FORMAT = 1  # bump when the report's JSON changes, so cached reports of the old shape are ignored
 
 
-def _int_setting(name: str, default: int) -> int:
-    """A Django setting, else the environment variable of the same name, else ``default``."""
-    import os
-
-    from django.conf import settings
-
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name) or None
-    return default if value is None else int(value)
-
-
 def analysis_async_above() -> int:
     """Above this many included responses the report is computed by a task (``SQMS_SURVEY_ANALYSIS_ASYNC_ABOVE``)."""
-    return _int_setting("SQMS_SURVEY_ANALYSIS_ASYNC_ABOVE", 50_000)
+    from django.conf import settings
+
+    return int(settings.SQMS_SURVEY_ANALYSIS_ASYNC_ABOVE)
 
 
 def analysis_cache_seconds() -> int:
     """How long a report stays in the Django cache (``SQMS_SURVEY_ANALYSIS_CACHE_SECONDS``, default a week);
     a change of the data makes a new key long before."""
-    return _int_setting("SQMS_SURVEY_ANALYSIS_CACHE_SECONDS", 7 * 86400)
+    from django.conf import settings
+
+    return int(settings.SQMS_SURVEY_ANALYSIS_CACHE_SECONDS)
 
 
 def included_only(f: Filters) -> Filters:
