@@ -98,8 +98,12 @@ def test_roles_receive_every_apps_permissions_after_migrate():
 
 
 @pytest.mark.django_db
-def test_import_hands_kinds_with_own_options_to_their_command(org, tmp_path, capsys):
+def test_import_hands_kinds_with_own_options_to_their_command(org, tmp_path, capsys, monkeypatch):
     from django.core.management import execute_from_command_line
+    from django.db import connections
+
+    # run_from_argv closes every connection when a command ends; the test's transaction must survive it.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
     from sqms.kpi.models import ServiceRecord
 
