@@ -74,7 +74,7 @@ test: lint typecheck migrations-check contracts pytest
 bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-APPS_WITH_OWN_CATALOGUE := feedback surveys kpi evaluation improvement audits documents reports
+APPS_WITH_OWN_CATALOGUE := feedback surveys text kpi evaluation improvement audits documents people reports
 
 messages: install
 	@# Platform + unfold strings live in src/sqms/locale (unfold ships no Chinese); each app keeps its own.

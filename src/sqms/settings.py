@@ -71,7 +71,9 @@ INSTALLED_APPS = [
     "sqms.kpi",
     "sqms.evaluation",
     "sqms.improvement",
+    "sqms.text",
     "sqms.audits",
+    "sqms.people",
     "sqms.reports",
 ]
 

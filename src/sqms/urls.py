@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("sqms.improvement.urls")),
     path("", include("sqms.audits.urls")),
     path("", include("sqms.documents.urls")),
+    path("", include("sqms.text.urls")),
+    path("", include("sqms.people.urls")),
     path("", include("sqms.reports.urls")),
     path("admin/", admin.site.urls),
 ]
