@@ -56,13 +56,52 @@ def admin_url(ticket: Ticket) -> str:
 # --- classification and policies ---------------------------------------------------------------------
 
 
+def classify_text(text: str) -> dict[str, Any]:
+    """The classification suggestion for ``text`` with where it came from.
+
+    Registered text classifiers (:mod:`sqms.feedback.classifiers`) are asked first; an answer at or above
+    the configured confidence threshold is used, and the active keyword rules fill what it leaves open
+    (or decide alone when no classifier is confident). Returns ``{"category", "priority", "source",
+    "classifier"}``: ``source`` is "classifier", "keywords", "classifier+keywords" or "";
+    ``classifier`` is the best classifier answer (also a less confident one, kept as a mere suggestion
+    for the handler) or None."""
+    from sqms.feedback.classifiers import ask_classifiers, min_confidence
+    from sqms.feedback.models import ServiceCategory
+
+    answer = ask_classifiers(text)
+    category: int | None = None
+    priority = ""
+    used = False
+    if answer is not None and answer.confidence >= min_confidence():
+        if answer.category_id and ServiceCategory.objects.active().filter(pk=answer.category_id).exists():
+            category = answer.category_id
+        priority = answer.priority
+        used = bool(category or priority)
+    from_rules = False
+    if category is None or not priority:
+        rules = [
+            domain.Rule(tuple(r.words()), r.category_id, r.priority)
+            for r in KeywordRule.objects.filter(active=True)
+        ]
+        kw_category, kw_priority = domain.suggest(text, rules)
+        if category is None and kw_category:
+            category, from_rules = kw_category, True
+        if not priority and kw_priority:
+            priority, from_rules = kw_priority, True
+    source = "+".join(s for s, on in (("classifier", used), ("keywords", from_rules)) if on)
+    return {
+        "category": category,
+        "priority": priority,
+        "source": source,
+        "classifier": answer.as_dict() if answer is not None else None,
+    }
+
+
 def suggest_classification(text: str) -> tuple[int | None, str]:
-    """(category id, priority) suggested by the active keyword rules; the handler confirms."""
-    rules = [
-        domain.Rule(tuple(r.words()), r.category_id, r.priority)
-        for r in KeywordRule.objects.filter(active=True)
-    ]
-    return domain.suggest(text, rules)
+    """(category id, priority) suggested for ``text``: a registered text classifier when it is confident
+    enough, else the active keyword rules; the handler confirms."""
+    out = classify_text(text)
+    return out["category"], out["priority"]
 
 
 def match_policy(ticket: Any, use: str = PolicyUse.TICKET) -> SlaPolicy | None:
@@ -217,7 +256,8 @@ def create_ticket(
             return existing, False
     data = dict(data)
     text = f"{data.get('title', '')} {data.get('description', '')}"
-    cat_id, priority = suggest_classification(text)
+    suggestion = classify_text(text)
+    cat_id, priority = suggestion["category"], suggestion["priority"]
     if not data.get("category") and not data.get("category_id") and cat_id:
         data["category_id"] = cat_id
     if not data.get("priority"):
@@ -249,6 +289,8 @@ def create_ticket(
             "policy": ticket.sla_policy_id,
             "suggested_category": cat_id,
             "suggested_priority": priority,
+            "suggested_by": suggestion["source"],
+            "classifier": suggestion["classifier"],
         },
     )
     recompute_sla(ticket)
