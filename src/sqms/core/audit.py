@@ -21,6 +21,7 @@ from sqms.core.context import current_request_id
 from sqms.core.masking import can_see_personal, mask
 from sqms.core.models import AuditAction, AuditEntry
 from sqms.core.scoping import unit_path_of
+from sqms.core.security import chain
 
 
 def plain(value: Any) -> Any:
@@ -72,9 +73,9 @@ def record(
     if extra:
         changes.update({f"_{k}": plain(v) for k, v in extra.items()})
     user = actor if getattr(actor, "pk", None) else None
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=user,
-        actor_name=(user.get_full_name() or user.get_username()) if user else str(actor or "system"),
+        actor_name=((user.get_full_name() or user.get_username()) if user else str(actor or "system"))[:150],
         request_id=current_request_id(),
         action=action,
         verb=str(verb)[:200],
@@ -86,6 +87,7 @@ def record(
         unit_path=unit_path_of(instance) if instance is not None else "",
         changes=changes,
     )
+    return chain.append(entry)
 
 
 def history_for(instance: models.Model) -> models.QuerySet[AuditEntry]:

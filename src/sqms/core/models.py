@@ -91,6 +91,11 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("record"), max_length=255, blank=True)
     unit_path = models.CharField(_("org unit path"), max_length=255, blank=True, db_index=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # Tamper evidence (see sqms.core.security.chain): position in the chain, the previous entry's hash and
+    # the SHA-256 of this entry's canonical JSON together with that previous hash.
+    seq = models.BigIntegerField(_("sequence"), null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -100,6 +105,21 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the end of the audit hash chain. Appending locks it (SELECT … FOR UPDATE on
+    PostgreSQL; SQLite's write lock does the same), so concurrent writers chain one after another."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"
 
 
 class Notification(models.Model):
