@@ -22,7 +22,7 @@ def seed_on_time(org):
 def test_library_is_shipped(db):
     codes = set(KpiDefinition.objects.values_list("code", flat=True))
     assert set(domain.KPI_CODES) <= codes
-    assert len(domain.KPI_CODES) == 11
+    assert len(domain.KPI_CODES) == 12  # with the inspection score (a registered source)
     k = KpiDefinition.objects.get(code="on_time_rate")
     assert (k.direction, k.unit, k.target, k.warning, k.critical) == ("higher", "%", 95.0, 90.0, 85.0)
 
@@ -79,7 +79,7 @@ def test_values_api_scope_and_bad_input(org, api_for):
     r = api.get("/api/v1/kpis/on_time_rate/values?period=decade")
     assert r.status_code == 422 and "period" in r.json()["error"]["fields"]
     assert api.get("/api/v1/kpis/nope/values").status_code == 404
-    assert len(api.get("/api/v1/kpis").json()) == 11
+    assert len(api.get("/api/v1/kpis").json()) == 12
 
 
 def test_override_applies_to_subtree(org, api_for):

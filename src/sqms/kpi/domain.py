@@ -398,8 +398,12 @@ LIBRARY: tuple[dict[str, Any], ...] = (
      "direction": HIGHER, "target": 90.0, "warning": 85.0, "critical": 75.0, "source": "surveys"},
     {"code": "nps", "name": "净推荐值 (NPS)", "name_en": "Net promoter score (NPS)", "unit": "",
      "direction": HIGHER, "target": 50.0, "warning": 30.0, "critical": 0.0, "source": "surveys"},
+    # computed by a function another app registers (sqms.kpi.sources): the audits app's inspections
+    {"code": "inspection_score", "name": "检查得分", "name_en": "Inspection score", "unit": "",
+     "direction": HIGHER, "target": 90.0, "warning": 80.0, "critical": 60.0, "source": "registered"},
 )  # fmt: skip
 KPI_CODES = tuple(d["code"] for d in LIBRARY)
+REGISTERED_CODES = frozenset(d["code"] for d in LIBRARY if d["source"] == "registered")
 
 
 def empty_sums() -> dict[str, Any]:
@@ -433,7 +437,17 @@ def kpi_value(code: str, sums: Mapping[str, Any]) -> float | None:
     if code == "nps":
         n = sums.get("nps_n") or 0
         return 100.0 * (sums["nps_promoters"] - sums["nps_detractors"]) / n if n else None
+    if registered_key(code) in sums:  # a registered source's figure (sqms.kpi.sources)
+        value = sums[registered_key(code)]
+        return None if value is None else float(value)
+    if code in REGISTERED_CODES:
+        return None
     raise KeyError(code)
+
+
+def registered_key(code: str) -> str:
+    """Where :func:`kpi_value` finds the figure of a KPI computed by a registered source."""
+    return f"value:{code}"
 
 
 def kpi_fraction(code: str, sums: Mapping[str, Any]) -> tuple[int, int] | None:

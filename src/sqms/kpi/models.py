@@ -134,6 +134,7 @@ class KpiSource(models.TextChoices):
     RECORDS = "records", _("Service records")
     FEEDBACK = "feedback", _("Complaints and ratings")
     SURVEYS = "surveys", _("Surveys")
+    REGISTERED = "registered", _("Another app (registered source)")
 
 
 class KpiDefinition(BusinessRecord):

@@ -174,10 +174,16 @@ SOURCE_OF = {d["code"]: d["source"] for d in LIBRARY}
 
 
 def kpi_sums(
-    user: Any, unit: OrgUnit | None, since: dt.date, until: dt.date, sources: Iterable[str] = ("records",)
+    user: Any,
+    unit: OrgUnit | None,
+    since: dt.date,
+    until: dt.date,
+    sources: Iterable[str] = ("records",),
+    codes: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Summed numerators and denominators of the unit's subtree (or the user's whole scope) over the
-    range, from the sources asked for."""
+    range, from the sources asked for; with the ``registered`` source, the figures of the KPIs ``codes``
+    computed by registered functions (:mod:`sqms.kpi.sources`)."""
     sums = empty_sums()
     path = unit.path if unit is not None else None
     wanted = set(sources)
@@ -195,7 +201,34 @@ def kpi_sums(
         sums.update(feedback_sums(user, path, since, until))
     if "surveys" in wanted:
         sums.update(survey_sums(user, path, since, until))
+    if "registered" in wanted:
+        sums.update(registered_sums(user, unit, since, until, codes))
     return sums
+
+
+def registered_sums(
+    user: Any, unit: OrgUnit | None, since: dt.date, until: dt.date, codes: Iterable[str]
+) -> dict[str, Any]:
+    """``{value:<code>: figure}`` of registered KPI sources for the unit's subtree (the whole scope when
+    ``unit`` is None: the user's top units, the figure of the first one that has data)."""
+    from sqms.kpi import sources
+    from sqms.kpi.domain import registered_key
+
+    if unit is not None:
+        paths = [unit.path]
+    else:
+        from sqms.org.selectors import units as org_units
+
+        visible = list(org_units(user).values_list("path", flat=True))
+        paths = [p for p in visible if not any(p != q and p.startswith(q) for q in visible)]
+    out: dict[str, Any] = {}
+    for code in codes:
+        if sources.kpi_source(code) is None:
+            continue
+        values = sources.source_values(code, paths, since, until)
+        present = [v for v in values.values() if v is not None]
+        out[registered_key(code)] = present[0] if len(present) == 1 else None
+    return out
 
 
 def thresholds(kpi: KpiDefinition, unit: OrgUnit | None) -> Thresholds:
@@ -247,7 +280,7 @@ def kpi_series(
     t = thresholds(kpi, unit)
     points = []
     for key, start, end in periods_between(period, since, until):
-        sums = kpi_sums(user, unit, start, end, (SOURCE_OF.get(kpi.code, "records"),))
+        sums = kpi_sums(user, unit, start, end, (SOURCE_OF.get(kpi.code, "records"),), (kpi.code,))
         value = kpi_value(kpi.code, sums)
         frac = kpi_fraction(kpi.code, sums)
         points.append(
@@ -273,7 +306,8 @@ def kpi_series(
 def latest_value(
     user: Any, kpi: KpiDefinition, unit: OrgUnit | None, since: dt.date, until: dt.date
 ) -> float | None:
-    return kpi_value(kpi.code, kpi_sums(user, unit, since, until, (SOURCE_OF.get(kpi.code, "records"),)))
+    sources = (SOURCE_OF.get(kpi.code, "records"),)
+    return kpi_value(kpi.code, kpi_sums(user, unit, since, until, sources, (kpi.code,)))
 
 
 def alerts(user: Any) -> QuerySet[KpiAlert]:
