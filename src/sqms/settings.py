@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "sqms.core",
+    "sqms.core.ops",
     "sqms.org",
     "sqms.documents",
     "sqms.surveys",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sqms.core.middleware.RequestIdMiddleware",
+    "sqms.core.ops.middleware.OpsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -124,6 +126,13 @@ DATABASES = {
         },
     }
 }
+# Analytics reads (kpi, evaluation, reports) to a read replica when one is configured (sqms.core.ops.router).
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=60),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["sqms.core.ops.router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -229,12 +238,25 @@ SQMS_SURVEY_ANALYSIS_CACHE_SECONDS = int(env("SQMS_SURVEY_ANALYSIS_CACHE_SECONDS
 # Public survey submissions allowed per IP address and campaign in 10 minutes (0 = no limit).
 SQMS_SURVEY_RATE_LIMIT = int(env("SQMS_SURVEY_RATE_LIMIT", "30"))
 
+# Logs to stderr, one line per record: text, or one JSON object per line with SQMS_LOG_FORMAT=json
+# (time, level, logger, message, request_id, user_id, path, status, duration_ms; sqms.core.ops.logging).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "sqms.core.ops.logging.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "sqms.core.ops.logging.JsonFormatter"},
+        "text": {"()": "sqms.core.ops.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": "json" if env("SQMS_LOG_FORMAT") == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("SQMS_LOG_LEVEL", "WARNING" if TESTING else "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}},
+    "loggers": {"huey": {"level": "WARNING"}, "sqms.request": {"level": env("SQMS_REQUEST_LOG_LEVEL", "INFO")}},
 }
 
 from sqms.core.navigation import UNFOLD  # noqa: E402  (the back office's look and sidebar live with core)

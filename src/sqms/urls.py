@@ -5,11 +5,15 @@ from django.views.generic import RedirectView
 
 from sqms.api import api
 from sqms.core import views as core_views
+from sqms.core.ops import health as ops_health
+from sqms.core.ops import metrics as ops_metrics
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("healthz", core_views.health, name="health"),
+    path("readyz", ops_health.readyz, name="ready"),
+    path("metrics", ops_metrics.metrics_view, name="metrics"),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("core/", include("sqms.core.urls")),
