@@ -6,3 +6,57 @@ class TextConfig(AppConfig):
     name = "sqms.text"
     label = "text"
     verbose_name = _("Text analytics")
+
+    def ready(self) -> None:
+        from sqms.core.demo import Seeder, register_seeder
+        from sqms.core.navigation import NavItem, admin_model_url, register_nav
+        from sqms.core.scoping import register_scoped
+        from sqms.org.models import Role
+        from sqms.org.roles import extend_role_permissions, register_app
+        from sqms.text import demo, models
+
+        register_scoped(models.TextRecord, path_field="org_unit__path")
+        register_app("text")
+        extend_role_permissions(Role.QUALITY_MANAGER, {"text.*"})
+        extend_role_permissions(
+            Role.UNIT_MANAGER,
+            {
+                "text.view_textrecord",
+                "text.view_trainedmodel",
+                "text.view_term",
+                "text.view_stopword",
+            },
+        )
+        extend_role_permissions(Role.AUDITOR, {"text.view_*"})
+        register_nav(
+            "feedback",
+            NavItem(_("Text analytics"), "insights", "text:analytics", "text.view_textrecord", 17),
+        )
+        register_nav(
+            "feedback",
+            NavItem(
+                _("Complaint classifier"), "model_training", "text:classifier", "text.view_trainedmodel", 18
+            ),
+        )
+        register_nav(
+            "standards",
+            NavItem(
+                _("Domain dictionary"), "dictionary", admin_model_url("text", "term"), "text.view_term", 70
+            ),
+        )
+        register_nav(
+            "standards",
+            NavItem(_("Stop words"), "block", admin_model_url("text", "stopword"), "text.view_stopword", 75),
+        )
+        register_seeder(Seeder("text", 35, demo.seed))
+        self._register_classifier()
+
+    def _register_classifier(self) -> None:
+        """Plug the complaint classifier into the feedback app's classifier registry."""
+        try:
+            from sqms.feedback.classifiers import register_classifier
+        except ImportError:  # an older feedback app without the registry: the API still classifies
+            return
+        from sqms.text.services import classify
+
+        register_classifier(classify, name="text.complaints")
