@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sqms.people import views
 
 app_name = "people"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("people/", views.scorecards, name="scorecards"),
+    path("people/leaderboard/", views.leaderboard, name="leaderboard"),
+]
