@@ -25,11 +25,12 @@ random tickets.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import chain
 from operator import attrgetter, methodcaller
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -52,7 +53,15 @@ from sqms.sla.clock import (
     compute_ticket,
 )
 
-__all__ = ["compute_batch"]
+__all__ = [
+    "STATES",
+    "BatchResult",
+    "EventColumns",
+    "TargetColumn",
+    "columns_from_events",
+    "compute_batch",
+    "compute_columns",
+]
 
 type I64 = npt.NDArray[np.int64]
 type F64 = npt.NDArray[np.float64]
@@ -443,41 +452,307 @@ class _Machine:
             self.budget[rs] = self.budget_of(rs, start_ts, start_mb)
 
 
+@dataclass(frozen=True, eq=False)
+class EventColumns:
+    """The event logs of many tickets as columns (the input of :func:`compute_columns`).
+
+    Events are numbered ``0..len(kind)-1`` in ticket order (all of ticket 0's events, then ticket
+    1's, each ticket's in its log order).  Per event: ``ticket`` (its ticket index), ``kind`` (the
+    ``K_*`` code), ``ts`` (UTC epoch seconds, floor), ``code`` (for ``Created``/``StatusChanged``
+    the index of its status in ``statuses``, for a ``Milestone`` of its name in ``names``, for an
+    ``ExtensionApproved`` of its target in ``targets``; else ``NO_CODE``) and ``amount`` (an
+    extension's amount).  Per ticket: ``policy`` (index into ``policies`` of the policy of its
+    ``Created`` event, -1 when its log does not start with one), ``first`` (index of its first
+    event), ``length`` (its number of events) and ``modelled`` (False when the columns could not
+    represent it faithfully, e.g. a naive datetime).
+
+    ``fallback(i)`` returns ticket ``i``'s original event log: tickets the vectorised machine does
+    not model (see the module docstring) are computed from it by :func:`compute_ticket`.
+    """
+
+    ticket: I64
+    kind: I64
+    ts: I64
+    code: I64
+    amount: F64
+    policy: I64
+    first: I64
+    length: I64
+    modelled: Bool
+    policies: tuple[ClockPolicy, ...]
+    statuses: tuple[str, ...]
+    names: tuple[str, ...]
+    targets: tuple[str, ...]
+    fallback: Callable[[int], Sequence[Event]] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.policy)
+
+
+def columns_from_events(tickets: Sequence[Sequence[Event]]) -> EventColumns:
+    """Read a list of event logs into :class:`EventColumns` (the only per-event Python work)."""
+    if not isinstance(tickets, list):
+        tickets = list(tickets)
+    n = len(tickets)
+    lens_list = list(map(len, tickets))
+    flat: list[Any] = list(chain.from_iterable(tickets))
+    count = len(flat)
+    lens = np.asarray(lens_list, dtype=np.int64).reshape(n)
+    first = np.cumsum(lens) - lens
+    ev_ticket = np.repeat(np.arange(n, dtype=np.int64), lens)
+    kinds = np.fromiter(map(_KINDS.__getitem__, map(type, flat)), dtype=np.int64, count=count)
+    modelled = lens > 0
+    try:
+        stamps = _epoch_seconds(list(map(_AT, flat)))
+    except TypeError:  # a naive datetime (or a tzinfo without an offset): per-ticket path
+        ats = list(map(_AT, flat))
+        naive = np.fromiter((a.utcoffset() is None for a in ats), dtype=np.bool_, count=count)
+        modelled &= np.bincount(ev_ticket[naive], minlength=n) == 0
+        stamps = _epoch_seconds([_EPOCH if bad else a for a, bad in zip(ats, naive.tolist(), strict=True)])
+
+    statuses, names, targets = _Codes(), _Codes(), _Codes()
+    code = np.full(count, NO_CODE, dtype=np.int64)
+    amount = np.zeros(count, dtype=np.float64)
+    st_pos = np.nonzero((kinds == K_STATUS) | (kinds == K_CREATED))[0]
+    st_strings = map(_STATUS, map(flat.__getitem__, st_pos.tolist()))
+    code[st_pos] = np.fromiter(map(statuses.__getitem__, st_strings), dtype=np.int64, count=len(st_pos))
+    ms_pos = np.nonzero(kinds == K_MILESTONE)[0]
+    ms_names = map(_NAME, map(flat.__getitem__, ms_pos.tolist()))
+    code[ms_pos] = np.fromiter(map(names.__getitem__, ms_names), dtype=np.int64, count=len(ms_pos))
+    ex_pos = np.nonzero(kinds == K_EXTENSION)[0]
+    ex_objs = [flat[i] for i in ex_pos.tolist()]
+    code[ex_pos] = np.fromiter((targets[e.target] for e in ex_objs), dtype=np.int64, count=len(ex_objs))
+    amount[ex_pos] = np.fromiter((e.amount for e in ex_objs), dtype=np.float64, count=len(ex_objs))
+
+    policy = np.full(n, -1, dtype=np.int64)
+    safe_first = np.minimum(first, max(count - 1, 0))
+    with_created = np.nonzero((lens > 0) & (kinds[safe_first] == K_CREATED))[0]
+    policies: list[ClockPolicy] = []
+    if len(with_created):
+        pols = list(map(_POLICY, map(flat.__getitem__, first[with_created].tolist())))
+        pol_id = np.fromiter(map(id, pols), dtype=np.uint64, count=len(pols))
+        _, pol_first, inverse = np.unique(pol_id, return_index=True, return_inverse=True)
+        policies = [pols[i] for i in pol_first.tolist()]
+        policy[with_created] = inverse.astype(np.int64).reshape(-1)
+    return EventColumns(
+        ticket=ev_ticket,
+        kind=kinds,
+        ts=stamps,
+        code=code,
+        amount=amount,
+        policy=policy,
+        first=first,
+        length=lens,
+        modelled=modelled,
+        policies=tuple(policies),
+        statuses=tuple(statuses),
+        names=tuple(names),
+        targets=tuple(targets),
+        fallback=tickets.__getitem__,
+    )
+
+
+class TargetColumn(NamedTuple):
+    """One target's figures for every ticket of a batch (``present`` false: the ticket has no
+    such target; its other values are 0 / -1).  ``state`` indexes :data:`STATES`; the ``*_ts``
+    columns are UTC epoch seconds, -1 where the per-ticket result has ``None``."""
+
+    present: Bool
+    state: I64
+    budget: I64
+    elapsed: I64
+    remaining: I64
+    paused: I64
+    due_ts: I64
+    breached_ts: I64
+    fulfilled_ts: I64
+
+
+#: the state codes of :attr:`TargetColumn.state`
+STATES: Final = _STATES
+
+
+class BatchResult:
+    """The answer of :func:`compute_columns`: arrays, with Python objects built only on request.
+
+    ``rows_*`` arrays have one row per (vectorised ticket, target slot); :meth:`target` gives one
+    target's column over all tickets; :meth:`clocks` / :meth:`clock` build the same
+    :class:`TicketClock` objects :func:`compute_ticket` returns.  Tickets the machine does not
+    model were computed by the per-ticket engine and are kept in ``fallback`` (index → clock).
+    """
+
+    def __init__(self, n: int, fast_idx: I64, cols: dict[str, Any], fallback: dict[int, TicketClock]) -> None:
+        self.n = n
+        self.fast_idx = fast_idx
+        self.fallback = fallback
+        self._c = cols
+
+    # -- arrays ---------------------------------------------------------------------------
+    def target(self, name: str) -> TargetColumn:
+        """One target's figures for every ticket (fallback tickets filled from their clocks)."""
+        c = self._c
+        n = self.n
+        present = np.zeros(n, dtype=np.bool_)
+        out = {k: np.full(n, -1 if k.endswith("_ts") else 0, dtype=np.int64) for k in _TARGET_FIELDS}
+        names = c["names"]
+        if name in names:
+            sel = np.nonzero(c["valid"] & (c["name"] == names.index(name)))[0]
+            tix = self.fast_idx[c["ticket"][sel]]
+            present[tix] = True
+            for key, values in (
+                ("state", c["state"]),
+                ("budget", c["budget"]),
+                ("elapsed", c["elapsed"]),
+                ("remaining", c["remaining"]),
+                ("paused", c["paused"]),
+            ):
+                out[key][tix] = values[sel]
+            started = c["started"][sel]
+            out["due_ts"][tix] = np.where(started, c["due"][sel], -1)
+            out["breached_ts"][tix] = np.where(started & c["br"][sel], c["br_ts"][sel], -1)
+            out["fulfilled_ts"][tix] = np.where(started & c["ful"][sel], c["ful_ts"][sel], -1)
+        for i, clock in self.fallback.items():
+            st = clock.targets.get(name)
+            if st is None:
+                continue
+            present[i] = True
+            out["state"][i] = _STATES.index(st.state)
+            out["budget"][i], out["elapsed"][i] = st.budget, st.elapsed
+            out["remaining"][i], out["paused"][i] = st.remaining, st.paused
+            for key, value in (
+                ("due_ts", st.due_ts),
+                ("breached_ts", st.breached_ts),
+                ("fulfilled_ts", st.fulfilled_ts),
+            ):
+                out[key][i] = -1 if value is None else value
+        return TargetColumn(present=present, **out)
+
+    # -- objects --------------------------------------------------------------------------
+    def clocks(self) -> list[TicketClock]:
+        """Every ticket's :class:`TicketClock`, in input order."""
+        results: list[TicketClock | None] = [None] * self.n
+        if len(self.fast_idx):
+            for i, clock in zip(self.fast_idx.tolist(), self._build(), strict=True):
+                results[i] = clock
+        for i, clock in self.fallback.items():
+            results[i] = clock
+        return results  # type: ignore[return-value]
+
+    def clock(self, i: int) -> TicketClock:
+        """One ticket's clock (builds only that one)."""
+        if i in self.fallback:
+            return self.fallback[i]
+        j = int(np.searchsorted(self.fast_idx, i))
+        if j >= len(self.fast_idx) or int(self.fast_idx[j]) != i:
+            raise IndexError(i)
+        return self._build(np.array([j], dtype=np.int64))[0]
+
+    def _build(self, only: I64 | None = None) -> list[TicketClock]:
+        c = self._c
+        nf = len(self.fast_idx)
+        valid = c["valid"]
+        if only is not None:
+            valid = valid & np.isin(c["ticket"], only)
+        vr = np.nonzero(valid)[0]
+        st_v = c["started"][vr]
+
+        def opt(values: I64, present: Bool) -> list[Any]:
+            out = values.astype(object)
+            out[~present] = None
+            return out.tolist()  # type: ignore[no-any-return]
+
+        state_objs = np.asarray(_STATES, dtype=object)[c["state"][vr]].tolist()
+        names_col = c["name_obj"][vr].tolist()
+        statuses_out = list(
+            map(
+                _NEW_STATUS,
+                zip(
+                    names_col,
+                    c["unit_obj"][vr].tolist(),
+                    state_objs,
+                    c["nat"][vr].tolist(),
+                    c["budget"][vr].tolist(),
+                    c["elapsed"][vr].tolist(),
+                    c["remaining"][vr].tolist(),
+                    c["paused"][vr].tolist(),
+                    opt(c["start_ts"][vr], st_v),
+                    opt(c["due"][vr], st_v),
+                    opt(c["br_ts"][vr], st_v & c["br"][vr]),
+                    opt(c["ful_ts"][vr], st_v & c["ful"][vr]),
+                    c["ignored"][vr].tolist(),
+                    strict=True,
+                ),
+            )
+        )
+        which = np.arange(nf, dtype=np.int64) if only is None else only
+        counts_v = np.bincount(c["ticket"][vr], minlength=nf)[which]
+        width = int(counts_v[0]) if len(which) else 0
+        if len(which) and width and bool((counts_v == width).all()):
+            # Every ticket has the same number of targets (the usual case): group in C.
+            pairs = zip(names_col, statuses_out, strict=True)
+            dicts: list[dict[str, TargetStatus]] = list(map(dict, zip(*([pairs] * width), strict=True)))
+        else:
+            pair_list = list(zip(names_col, statuses_out, strict=True))
+            ends = np.cumsum(counts_v).tolist()
+            begins_v = [0, *ends[:-1]] if ends else []
+            dicts = [dict(pair_list[a:b]) for a, b in zip(begins_v, ends, strict=True)]
+        status_tab = c["status_text"]
+        final_status = [status_tab[k] for k in c["final_status"][which].tolist()]
+        uncovered = c["uncovered"]
+        unc = [uncovered.get(j, ()) for j in which.tolist()] if uncovered else [()] * len(which)
+        return list(
+            map(
+                _NEW_CLOCK,
+                zip(dicts, final_status, c["final_paused"][which].tolist(), unc, strict=True),
+            )
+        )
+
+
+_TARGET_FIELDS: Final = (
+    "state",
+    "budget",
+    "elapsed",
+    "remaining",
+    "paused",
+    "due_ts",
+    "breached_ts",
+    "fulfilled_ts",
+)
+
+
 def compute_batch(
     cal: BusinessCalendar, tickets: Sequence[Sequence[Event]], now: datetime
 ) -> list[TicketClock]:
     """``[compute_ticket(cal, events, now) for events in tickets]``, computed column-wise."""
     if not isinstance(tickets, list):
         tickets = list(tickets)
-    n = len(tickets)
-    now_ts = to_ts(now)
-    if n == 0:
+    if not tickets:
         return []
-    lens_list = list(map(len, tickets))
-    flat: list[Any] = list(chain.from_iterable(tickets))
-    lens = np.asarray(lens_list, dtype=np.int64)
-    first = np.cumsum(lens) - lens
-    ev_ticket = np.repeat(np.arange(n, dtype=np.int64), lens)
-    kinds = np.fromiter(map(_KINDS.__getitem__, map(type, flat)), dtype=np.int64, count=len(flat))
-    fast = lens > 0
-    try:
-        stamps = _epoch_seconds(list(map(_AT, flat)))
-    except TypeError:  # a naive datetime (or a tzinfo without an offset): per-ticket path
-        ats = list(map(_AT, flat))
-        naive = np.fromiter((a.utcoffset() is None for a in ats), dtype=np.bool_, count=len(ats))
-        fast &= np.bincount(ev_ticket[naive], minlength=n) == 0
-        stamps = _epoch_seconds([_EPOCH if bad else a for a, bad in zip(ats, naive.tolist(), strict=True)])
+    return compute_columns(cal, columns_from_events(tickets), now).clocks()
 
+
+def compute_columns(cal: BusinessCalendar, cols: EventColumns, now: datetime) -> BatchResult:
+    """The SLA clocks of every ticket in ``cols`` at ``now``, as arrays (:class:`BatchResult`).
+
+    Tickets outside what the vectorised machine models are computed at once by
+    :func:`compute_ticket` from ``cols.fallback`` (so its errors are raised here, as in the
+    per-ticket path)."""
+    n = cols.n
+    now_ts = to_ts(now)
+    kinds, stamps, ev_ticket, first = cols.kind, cols.ts, cols.ticket, cols.first
+    count = len(kinds)
+    fast = cols.modelled & (cols.length > 0) & (cols.policy >= 0)
     # ---- which tickets the vectorised path models
-    safe_first = np.minimum(first, max(len(flat) - 1, 0))
-    fast &= kinds[safe_first] == K_CREATED
-    fast &= np.bincount(ev_ticket[kinds == K_CREATED], minlength=n) == 1
-    fast &= np.bincount(ev_ticket[kinds == K_OTHER], minlength=n) == 0
-    if len(flat) > 1:
-        down = (stamps[1:] < stamps[:-1]) & (ev_ticket[1:] == ev_ticket[:-1])
-        fast &= np.bincount(ev_ticket[1:][down], minlength=n) == 0
-    fast &= stamps[safe_first] <= now_ts
-
+    if count:
+        safe_first = np.minimum(first, count - 1)
+        fast &= kinds[safe_first] == K_CREATED
+        fast &= np.bincount(ev_ticket[kinds == K_CREATED], minlength=n) == 1
+        fast &= np.bincount(ev_ticket[kinds == K_OTHER], minlength=n) == 0
+        if count > 1:
+            down = (stamps[1:] < stamps[:-1]) & (ev_ticket[1:] == ev_ticket[:-1])
+            fast &= np.bincount(ev_ticket[1:][down], minlength=n) == 0
+        fast &= stamps[safe_first] <= now_ts
     tl = cal.timeline
     fast_idx = np.nonzero(fast)[0]
     if len(fast_idx):
@@ -485,15 +760,58 @@ def compute_batch(
     tl.ensure(now_ts)
     arr = _np_timeline(tl)
 
-    results: list[TicketClock | None] = [None] * n
+    columns: dict[str, Any] = {}
     if len(fast_idx):
-        clocks, redo = _run(cal, arr, flat, kinds, stamps, ev_ticket, first, fast, fast_idx, now_ts)
-        for i, clock in zip(fast_idx.tolist(), clocks, strict=True):
-            results[i] = clock
-        fast[fast_idx[redo]] = False
-    for i in np.nonzero(~fast)[0].tolist():
-        results[i] = compute_ticket(cal, tickets[i], now)
-    return results  # type: ignore[return-value]
+        columns, redo = _run(cal, arr, cols, fast, fast_idx, now_ts)
+        if redo.any():
+            fast[fast_idx[redo]] = False
+            keep = ~redo
+            remap = np.cumsum(keep) - 1
+            fast_idx = fast_idx[keep]
+            columns = _drop_tickets(columns, keep, remap)
+    fallback: dict[int, TicketClock] = {}
+    slow = np.nonzero(~fast)[0].tolist()
+    if slow:
+        if cols.fallback is None:
+            raise ValueError(
+                f"{len(slow)} tickets need the per-ticket engine but the columns have no fallback"
+            )
+        for i in slow:
+            fallback[i] = compute_ticket(cal, cols.fallback(i), now)
+    if not len(fast_idx):
+        columns = _empty_columns()
+    return BatchResult(n, fast_idx, columns, fallback)
+
+
+def _empty_columns() -> dict[str, Any]:
+    z = np.zeros(0, dtype=np.int64)
+    b = np.zeros(0, dtype=np.bool_)
+    o = np.zeros(0, dtype=object)
+    return {
+        **dict.fromkeys(("ticket", "name", "state", "budget", "elapsed", "remaining", "paused"), z),
+        **dict.fromkeys(("due", "start_ts", "br_ts", "ful_ts", "ignored", "final_status"), z),
+        **dict.fromkeys(("valid", "started", "br", "ful", "nat", "final_paused"), b),
+        "name_obj": o,
+        "unit_obj": o,
+        "names": [],
+        "status_text": (),
+        "uncovered": {},
+    }
+
+
+def _drop_tickets(c: dict[str, Any], keep: Bool, remap: I64) -> dict[str, Any]:
+    """Remove the rows of tickets that go to the per-ticket path (``keep`` per vectorised ticket)."""
+    rows = keep[c["ticket"]]
+    out = dict(c)
+    for key in ("ticket", "name", "state", "budget", "elapsed", "remaining", "paused", "due", "start_ts"):
+        out[key] = c[key][rows]
+    for key in ("br_ts", "ful_ts", "ignored", "valid", "started", "br", "ful", "nat", "name_obj", "unit_obj"):
+        out[key] = c[key][rows]
+    out["ticket"] = remap[out["ticket"]]
+    out["final_status"] = c["final_status"][keep]
+    out["final_paused"] = c["final_paused"][keep]
+    out["uncovered"] = {int(remap[j]): v for j, v in c["uncovered"].items() if keep[j]}
+    return out
 
 
 _EPOCH: Final = datetime.fromtimestamp(0).astimezone()
@@ -522,45 +840,32 @@ def _epoch_seconds(ats: list[datetime]) -> I64:
 
 
 def _run(
-    cal: BusinessCalendar,
-    tl: _TL,
-    flat: list[Any],
-    kinds: I64,
-    stamps: I64,
-    ev_ticket: I64,
-    first: I64,
-    fast: Bool,
-    fast_idx: I64,
-    now_ts: int,
-) -> tuple[list[TicketClock], Bool]:
+    cal: BusinessCalendar, tl: _TL, cols: EventColumns, fast: Bool, fast_idx: I64, now_ts: int
+) -> tuple[dict[str, Any], Bool]:
     nf = len(fast_idx)
     # Renumber fast tickets 0..nf-1 and keep their events up to now (a prefix: they are sorted).
     new_id = np.full(len(fast), -1, dtype=np.int64)
     new_id[fast_idx] = np.arange(nf, dtype=np.int64)
-    keep = fast[ev_ticket] & (stamps <= now_ts)
+    keep = fast[cols.ticket] & (cols.ts <= now_ts)
     ev = np.nonzero(keep)[0]
-    tk = new_id[ev_ticket[ev]]
-    kd = kinds[ev]
-    ts = stamps[ev]
+    tk = new_id[cols.ticket[ev]]
+    kd = cols.kind[ev]
+    ts = cols.ts[ev]
+    code = cols.code[ev]
+    amount = cols.amount[ev]
 
-    # Policies and statuses.
-    created_ev = first[fast_idx]
-    created_pols = list(map(_POLICY, map(flat.__getitem__, created_ev.tolist())))
-    pol_id = np.fromiter(map(id, created_pols), dtype=np.uint64, count=nf)
-    _, pol_first, inverse = np.unique(pol_id, return_index=True, return_inverse=True)
-    policies: list[ClockPolicy] = [created_pols[i] for i in pol_first.tolist()]
-    ticket_pol = inverse.astype(np.int64).reshape(-1)
-    statuses = _Codes()
-    names = _Codes()
-    targets = _Codes()
+    # Policies (only those the vectorised tickets use) and statuses.
+    used, ticket_pol = np.unique(cols.policy[fast_idx], return_inverse=True)
+    ticket_pol = ticket_pol.astype(np.int64).reshape(-1)
+    policies = [cols.policies[p] for p in used.tolist()]
+    names = _Codes({k: i for i, k in enumerate(cols.names)})
+    targets = _Codes({k: i for i, k in enumerate(cols.targets)})
     pol = _Policies(policies, names, targets)
 
     is_status = (kd == K_STATUS) | (kd == K_CREATED)
-    st_ev = ev[is_status]
-    st_strings = list(map(_STATUS, map(flat.__getitem__, st_ev.tolist())))
-    st_code = np.fromiter(map(statuses.__getitem__, st_strings), dtype=np.int64, count=len(st_strings))
-    pause_tab = np.zeros((len(policies), max(len(statuses), 1)), dtype=np.bool_)
-    status_list = list(statuses)
+    st_code = code[is_status]
+    status_list = cols.statuses
+    pause_tab = np.zeros((len(policies), max(len(status_list), 1)), dtype=np.bool_)
     for p, policy in enumerate(policies):
         for s, text in enumerate(status_list):
             pause_tab[p, s] = text in policy.pause_statuses
@@ -568,7 +873,7 @@ def _run(
     st_flag = pause_tab[ticket_pol[st_tk], st_code]
     # Final status and pause flag per ticket: the last status-bearing event up to now.
     last_st = np.searchsorted(st_tk, np.arange(nf, dtype=np.int64), side="right") - 1
-    final_status = [st_strings[i] for i in last_st.tolist()]
+    final_status = st_code[last_st]
     final_paused = st_flag[last_st]
     # Status changes that enter or leave a pause; the first status-bearing event is Created.
     prev_flag = np.empty_like(st_flag)
@@ -578,20 +883,7 @@ def _run(
     ev_flag = np.zeros(len(ev), dtype=np.bool_)
     ev_flag[np.nonzero(is_status)[0]] = st_flag
     created_flag = ev_flag[kd == K_CREATED]  # one per fast ticket, in ticket order
-
-    # Milestones and extensions.
-    ms_pos = np.nonzero(kd == K_MILESTONE)[0]
-    ms_names = map(_NAME, map(flat.__getitem__, ev[ms_pos].tolist()))
-    ms_code = np.fromiter(map(names.__getitem__, ms_names), dtype=np.int64, count=len(ms_pos))
-    ex_pos = np.nonzero(kd == K_EXTENSION)[0]
-    ex_objs = [flat[i] for i in ev[ex_pos].tolist()]
-    ex_code = np.fromiter((targets[e.target] for e in ex_objs), dtype=np.int64, count=len(ex_objs))
-    ex_amount = np.fromiter((e.amount for e in ex_objs), dtype=np.float64, count=len(ex_objs))
-    code = np.full(len(ev), NO_CODE, dtype=np.int64)
-    code[ms_pos] = ms_code
-    code[ex_pos] = ex_code
-    amount = np.zeros(len(ev), dtype=np.float64)
-    amount[ex_pos] = ex_amount
+    # Extension target codes index ``targets``; milestone codes index ``names`` (as interned).
 
     # Business positions of every event instant and of now.
     mb, bad_mb = tl.cum_at(ts)
@@ -671,7 +963,7 @@ def _run(
 
     # Calendar coverage warnings: local years from creation to the latest due instant.
     covered = cal.covered_years
-    uncovered: list[tuple[int, ...]] = [()] * nf
+    uncovered: dict[int, tuple[int, ...]] = {}
     if covered is not None:
         due_m = np.where(started & m.valid, due, now_ts)
         last_ts = np.maximum(due_m.reshape(nf, m.width).max(axis=1), now_ts)
@@ -684,50 +976,30 @@ def _run(
             a, b = int(y_first[j]), int(y_last[j])
             uncovered[j] = tuple(y for y in range(a, b + 1) if y not in covered)
 
-    # Build the result objects from columns (valid rows, in ticket-then-policy order).
-    vr = np.nonzero(m.valid)[0]
-    st_v = started[vr]
-    ful_v = m.ful[vr]
-    br_v = m.br[vr]
-
-    def opt(values: I64, present: Bool) -> list[Any]:
-        out = values.astype(object)
-        out[~present] = None
-        return out.tolist()  # type: ignore[no-any-return]
-
-    state_objs = np.asarray(_STATES, dtype=object)[state[vr]].tolist()
-    names_col = m.name_obj[vr].tolist()
-    statuses_out = list(
-        map(
-            _NEW_STATUS,
-            zip(
-                names_col,
-                m.unit_obj[vr].tolist(),
-                state_objs,
-                m.nat[vr].tolist(),
-                budget[vr].tolist(),
-                elapsed[vr].tolist(),
-                remaining[vr].tolist(),
-                paused[vr].tolist(),
-                opt(m.start_ts[vr], st_v),
-                opt(due[vr], st_v),
-                opt(m.br_ts[vr], st_v & br_v),
-                opt(m.ful_ts[vr], st_v & ful_v),
-                m.ignored[vr].tolist(),
-                strict=True,
-            ),
-        )
-    )
-    counts_v = np.bincount(m.ticket[vr], minlength=nf)
-    width = int(counts_v[0]) if nf else 0
-    if nf and width and bool((counts_v == width).all()):
-        # Every ticket has the same number of targets (the usual case): group in C.
-        pairs = zip(names_col, statuses_out, strict=True)
-        dicts: list[dict[str, TargetStatus]] = list(map(dict, zip(*([pairs] * width), strict=True)))
-    else:
-        pair_list = list(zip(names_col, statuses_out, strict=True))
-        ends = np.cumsum(counts_v).tolist()
-        begins_v = [0, *ends[:-1]]
-        dicts = [dict(pair_list[a:b]) for a, b in zip(begins_v, ends, strict=True)]
-    clocks = list(map(_NEW_CLOCK, zip(dicts, final_status, final_paused.tolist(), uncovered, strict=True)))
-    return clocks, m.bad
+    out = {
+        "ticket": m.ticket,
+        "valid": m.valid,
+        "name": m.name,
+        "name_obj": m.name_obj,
+        "unit_obj": m.unit_obj,
+        "nat": m.nat,
+        "state": state,
+        "budget": budget,
+        "elapsed": elapsed,
+        "remaining": remaining,
+        "paused": paused,
+        "due": due,
+        "started": started,
+        "start_ts": m.start_ts,
+        "br": m.br,
+        "br_ts": m.br_ts,
+        "ful": m.ful,
+        "ful_ts": m.ful_ts,
+        "ignored": m.ignored,
+        "final_status": final_status,
+        "final_paused": final_paused,
+        "status_text": status_list,
+        "names": list(targets),
+        "uncovered": uncovered,
+    }
+    return out, m.bad
