@@ -5,7 +5,7 @@ No SPC oracle library is available (shewhart is not installable here), so:
 * d2 is recomputed here by a different integral, ``d2 = 2n∫xφ(x)Φ(x)^{n−1}dx`` (twice the expected
   maximum), and d2, d3 are checked against their closed forms for n = 2, 3;
 * every constant is checked against the published table (Montgomery, Introduction to Statistical
-  Quality Control, Appendix VI) to ±1.5e-3: the tables are rounded to 3 decimals and some entries
+  Quality Control, Appendix VI, every n from 2 to 25) to ±1.5e-3: the tables are rounded to 3 decimals and some entries
   (e.g. E2 = 3/1.128 = 2.660, D4) were derived from already-rounded d2/d3 — we use the exact values
   (E2 = 2.6587), the convention of Minitab and R qcc;
 * limits are recomputed by hand from the textbook formulas with the independently computed
@@ -23,22 +23,36 @@ from scipy import stats as sps
 
 from sqms.stats import StatsError, spc
 
-# n: (d2, d3, c4, A2, D3, D4, A3, B3, B4)
+# Montgomery, Introduction to Statistical Quality Control (6th ed.), Appendix VI "Factors for
+# constructing variables control charts" (the same values as ASTM E2587 / ASTM STP 15D), n = 2..25,
+# copied in the book's column order: n: (A2, A3, c4, B3, B4, d2, d3, D3, D4)
 PUBLISHED = {
-    2: (1.128, 0.853, 0.7979, 1.880, 0.0, 3.267, 2.659, 0.0, 3.267),
-    3: (1.693, 0.888, 0.8862, 1.023, 0.0, 2.574, 1.954, 0.0, 2.568),
-    4: (2.059, 0.880, 0.9213, 0.729, 0.0, 2.282, 1.628, 0.0, 2.266),
-    5: (2.326, 0.864, 0.9400, 0.577, 0.0, 2.114, 1.427, 0.0, 2.089),
-    6: (2.534, 0.848, 0.9515, 0.483, 0.0, 2.004, 1.287, 0.030, 1.970),
-    7: (2.704, 0.833, 0.9594, 0.419, 0.076, 1.924, 1.182, 0.118, 1.882),
-    8: (2.847, 0.820, 0.9650, 0.373, 0.136, 1.864, 1.099, 0.185, 1.815),
-    9: (2.970, 0.808, 0.9693, 0.337, 0.184, 1.816, 1.032, 0.239, 1.761),
-    10: (3.078, 0.797, 0.9727, 0.308, 0.223, 1.777, 0.975, 0.284, 1.716),
-    15: (3.472, 0.756, 0.9823, 0.223, 0.347, 1.653, 0.789, 0.428, 1.572),
-    20: (3.735, 0.729, 0.9869, 0.180, 0.415, 1.585, 0.680, 0.510, 1.490),
-    25: (3.931, 0.708, 0.9896, 0.153, 0.459, 1.541, 0.606, 0.565, 1.435),
+    2: (1.880, 2.659, 0.7979, 0, 3.267, 1.128, 0.853, 0, 3.267),
+    3: (1.023, 1.954, 0.8862, 0, 2.568, 1.693, 0.888, 0, 2.574),
+    4: (0.729, 1.628, 0.9213, 0, 2.266, 2.059, 0.880, 0, 2.282),
+    5: (0.577, 1.427, 0.9400, 0, 2.089, 2.326, 0.864, 0, 2.114),
+    6: (0.483, 1.287, 0.9515, 0.030, 1.970, 2.534, 0.848, 0, 2.004),
+    7: (0.419, 1.182, 0.9594, 0.118, 1.882, 2.704, 0.833, 0.076, 1.924),
+    8: (0.373, 1.099, 0.9650, 0.185, 1.815, 2.847, 0.820, 0.136, 1.864),
+    9: (0.337, 1.032, 0.9693, 0.239, 1.761, 2.970, 0.808, 0.184, 1.816),
+    10: (0.308, 0.975, 0.9727, 0.284, 1.716, 3.078, 0.797, 0.223, 1.777),
+    11: (0.285, 0.927, 0.9754, 0.321, 1.679, 3.173, 0.787, 0.256, 1.744),
+    12: (0.266, 0.886, 0.9776, 0.354, 1.646, 3.258, 0.778, 0.283, 1.717),
+    13: (0.249, 0.850, 0.9794, 0.382, 1.618, 3.336, 0.770, 0.307, 1.693),
+    14: (0.235, 0.817, 0.9810, 0.406, 1.594, 3.407, 0.763, 0.328, 1.672),
+    15: (0.223, 0.789, 0.9823, 0.428, 1.572, 3.472, 0.756, 0.347, 1.653),
+    16: (0.212, 0.763, 0.9835, 0.448, 1.552, 3.532, 0.750, 0.363, 1.637),
+    17: (0.203, 0.739, 0.9845, 0.466, 1.534, 3.588, 0.744, 0.378, 1.622),
+    18: (0.194, 0.718, 0.9854, 0.482, 1.518, 3.640, 0.739, 0.391, 1.608),
+    19: (0.187, 0.698, 0.9862, 0.497, 1.503, 3.689, 0.734, 0.403, 1.597),
+    20: (0.180, 0.680, 0.9869, 0.510, 1.490, 3.735, 0.729, 0.415, 1.585),
+    21: (0.173, 0.663, 0.9876, 0.523, 1.477, 3.778, 0.724, 0.425, 1.575),
+    22: (0.167, 0.647, 0.9882, 0.534, 1.466, 3.819, 0.720, 0.434, 1.566),
+    23: (0.162, 0.633, 0.9887, 0.545, 1.455, 3.858, 0.716, 0.443, 1.557),
+    24: (0.157, 0.619, 0.9892, 0.555, 1.445, 3.895, 0.712, 0.451, 1.548),
+    25: (0.153, 0.606, 0.9896, 0.565, 1.435, 3.931, 0.708, 0.459, 1.541),
 }
-KEYS = ("d2", "d3", "c4", "A2", "D3", "D4", "A3", "B3", "B4")
+KEYS = ("A2", "A3", "c4", "B3", "B4", "d2", "d3", "D3", "D4")
 
 
 def d2_independent(n: int) -> float:
@@ -188,3 +202,38 @@ def test_signal_verdict_and_dict() -> None:
     assert s.verdict().en.startswith("Rule WE1") and "第 9 点" in s.verdict().zh
     d = res.to_dict()
     assert d["charts"][0]["signals"][0]["points"] == [8]
+
+
+def test_rules_fire_on_constructed_chart_series() -> None:
+    """Run rules on whole charts, not only on z-scores: a process with known σ and a shift built in.
+
+    Subgroups of n = 4 from N(10, 1) with a tiny, fixed noise pattern, then 8 subgroups shifted by
+    +0.8σ_x̄ (inside the limits, so only the run rule can see them) and one subgroup at +4σ_x̄.
+    """
+    pattern = np.array([-0.6, 0.4, -0.3, 0.5, -0.2, 0.3, -0.5, 0.6, -0.4, 0.2, -0.1, 0.5])
+    base = np.array([[-1.0, -0.3, 0.3, 1.0]])  # within-subgroup spread: R = 2, s ≈ 0.86
+    means = list(10 + 0.2 * pattern)
+    means += [10 + 0.4 + 0.05 * k for k in range(8)]  # 8 in a row above the centre line
+    means += [10 - 0.1, 10 + 0.1, 10 + 3.0]  # the last one far beyond 3σ
+    data = np.array(means)[:, None] + base
+    res = spc.xbar_r(data)
+    xc = res.charts[0]
+    z = (xc.values - xc.center) / xc.sigma
+    we1 = [s.points for s in xc.signals if s.rule == "WE1"]
+    assert we1 == [(len(means) - 1,)] and z[-1] > 3
+    we4 = [s.points for s in xc.signals if s.rule == "WE4"]
+    assert any(set(range(12, 20)) <= set(p) for p in we4)
+    # The same chart under Nelson: rule 3 (6 steadily increasing) fires inside the shifted run
+    nel = spc.xbar_r(data, rules="nelson").charts[0]
+    n3 = [s.points for s in nel.signals if s.rule == "N3"]
+    assert n3 == [tuple(range(10, 20))]  # the rise starts at the last two base points (−0.02 → +0.1)
+    # p chart with variable n: the same proportion (0.10) is a signal in a large subgroup (n = 300,
+    # UCL ≈ 0.0965) and not in a small one (n = 60, UCL ≈ 0.146); p̄ = 156/2760
+    d = np.array([10] * 12 + [30, 6])
+    n = np.array([200] * 12 + [300, 60])
+    p = spc.p_chart(d, n).charts[0]
+    flagged = {i for s in p.signals if s.rule == "WE1" for i in s.points}
+    assert flagged == {12}
+    assert p.ucl[12] == pytest.approx(
+        156 / 2760 + 3 * math.sqrt(156 / 2760 * (1 - 156 / 2760) / 300), abs=1e-12
+    )

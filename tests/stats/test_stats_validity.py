@@ -175,9 +175,9 @@ def test_parallel_analysis_reproducible() -> None:
 
 def test_ave_cr_fornell_larcker_htmt_by_hand(data) -> None:  # type: ignore[no-untyped-def]
     df, dims = data
-    cv = construct_validity(df, dims)
-    complete = df.dropna()
     fa = efa(df, n_factors=len(dims))
+    cv = construct_validity(df, dims, loadings=fa)  # the EFA path: λ from the rotated loadings
+    complete = df.dropna()
     names = list(df.columns)
     for i, items in enumerate(dims.values()):
         idx = [names.index(x) for x in items]
@@ -204,6 +204,7 @@ def test_ave_cr_fornell_larcker_htmt_by_hand(data) -> None:  # type: ignore[no-u
             assert cv.htmt[a, b] == pytest.approx(hetero / np.sqrt(mono[0] * mono[1]), abs=TOL)
     assert all(cv.fornell_larcker_ok)
     assert (cv.htmt[~np.eye(len(keys), dtype=bool)] < 0.85).all()
+    assert cv.method == "efa" and construct_validity(df, dims).method == "measurement_model"
 
 
 def test_ave_cr_formula() -> None:

@@ -3,8 +3,8 @@
 ``run_battery`` computes the moments once (:func:`sqms.stats._data.moments`: item frequency
 distributions, means and the covariance matrix) and derives from the k × k matrices: descriptives,
 Cronbach's α (raw, standardised, Feldt CI), CITC, α if item deleted (overall and per dimension),
-KMO/MSA, Bartlett's test, a principal-component EFA with Kaiser-normalised varimax, AVE/CR,
-Fornell–Larcker, HTMT and the Pearson correlation matrix with p-values.
+KMO/MSA, Bartlett's test, a principal-component EFA with Kaiser-normalised varimax, AVE/CR (from a
+one-factor measurement model per dimension, see :mod:`sqms.stats.validity`), Fornell–Larcker, HTMT and the Pearson correlation matrix with p-values.
 
 ``battery`` returns the JSON document of ``sqms analyze --json`` with exactly the keys
 ``n, alpha, alpha_std, alpha_ci, citc, alpha_if_deleted, kmo, msa, bartlett{chi2,df,p},
@@ -113,7 +113,7 @@ def run_battery(
     rel = reliability(m, dimensions={d: items for d, items in dims.items() if len(items) >= 2})
     nf = n_factors if n_factors is not None else (len(dims) if dims else None)
     fa = efa(m, n_factors=nf)
-    validity = construct_validity(m, dims, loadings=fa) if dims else None
+    validity = construct_validity(m, dims) if dims else None
     r = m.corr
     return BatteryResult(
         moments=m,

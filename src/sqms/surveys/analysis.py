@@ -417,8 +417,8 @@ def _battery(m: stats.Moments, dims: dict[str, list[str]]) -> tuple[dict[str, An
     attempt("kmo", lambda: stats.kmo(m))
     attempt("bartlett", lambda: stats.bartlett(m))
     attempt("efa", lambda: stats.efa(m, n_factors=len(dims) if dims else None))
-    if dims and parts.get("efa") is not None:
-        attempt("validity", lambda: stats.construct_validity(m, dims, loadings=parts["efa"]))
+    if dims:
+        attempt("validity", lambda: stats.construct_validity(m, dims))
     else:
         parts["validity"] = None
     return parts, errors
@@ -487,10 +487,12 @@ def _validity(parts: Mapping[str, Any], names: _Names, codes: Sequence[str]) -> 
         constructs = []
         for i, d in enumerate(dims):
             ave, cr = float(cv.ave[i]), float(cv.cr[i])
+            if not (math.isfinite(ave) and math.isfinite(cr)):
+                continue  # a single-item dimension has no AVE/CR
             constructs.append(
                 {
                     "dimension": names.dim_json(d),
-                    "factor": f"F{cv.factor[i] + 1}",
+                    "loadings": nums(cv.loadings[d]),
                     "ave": num(ave),
                     "cr": num(cr),
                     "sqrt_ave": num(math.sqrt(ave)) if ave >= 0 else None,

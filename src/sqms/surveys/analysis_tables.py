@@ -368,7 +368,7 @@ def _validity(report: Mapping[str, Any]) -> Section:
             rows.append(
                 [
                     dim_name(c["dimension"]),
-                    c["factor"],
+                    ", ".join(f"{x:.3f}" for x in c["loadings"] if x is not None),
                     c["ave"],
                     c["cr"],
                     c["sqrt_ave"],
@@ -380,8 +380,20 @@ def _validity(report: Mapping[str, Any]) -> Section:
             Table(
                 "ave_cr",
                 _("Convergent validity (AVE, CR)"),
-                [_("Dimension"), _("Factor"), "AVE", "CR", "√AVE", _("Fornell–Larcker met"), _("Verdict")],
+                [
+                    _("Dimension"),
+                    _("Standardised loadings"),
+                    "AVE",
+                    "CR",
+                    "√AVE",
+                    _("Fornell–Larcker met"),
+                    _("Verdict"),
+                ],
                 rows,
+                note=_(
+                    "Loadings of a one-factor model fitted to each dimension's items (unweighted least "
+                    "squares), the standardised loadings a confirmatory factor analysis gives."
+                ),
             )
         )
         h = v["htmt"]
