@@ -482,8 +482,8 @@ def measurement_loadings(
         return np.full(1, math.nan), "none"
     if p == 2:
         r12 = float(corr[0, 1])
-        lam = math.sqrt(min(abs(r12), 1.0))
-        return np.array([lam, lam if r12 >= 0 else -lam]), "tau_equivalent"
+        root = math.sqrt(min(abs(r12), 1.0))
+        return np.array([root, root if r12 >= 0 else -root]), "tau_equivalent"
     try:
         q = np.linalg.inv(corr)
         h0 = 1.0 - 1.0 / np.diag(q)
@@ -493,7 +493,7 @@ def measurement_loadings(
         off = np.abs(corr - np.eye(p))
         h0 = off.max(axis=1)
     lam2d, _it, _ok = _paf_loadings(corr, np.clip(h0, 0.0, 1.0), 1, tol, max_iter)
-    lam = lam2d[:, 0]
+    lam: FloatArray = lam2d[:, 0]
     if lam.sum() < 0:
         lam = -lam
     return np.clip(lam, -1.0, 1.0), "uls"
