@@ -19,9 +19,15 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import special as spsp
-from scipy import stats as sps
 
 from ._data import FloatArray, IntArray, Missing, StatsError, as_matrix, check_missing, moments
+
+
+def _stats() -> Any:
+    """scipy.stats, imported on first use (it costs ~0.3 s; the analysis path needs only scipy.special)."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def pearson(data: Any, names: Sequence[str] | None = None, *, missing: str = "li
 
 
 def _rank_corr(a: FloatArray, b: FloatArray) -> float:
-    ra, rb = sps.rankdata(a), sps.rankdata(b)
+    ra, rb = _stats().rankdata(a), _stats().rankdata(b)
     ra = ra - ra.mean()
     rb = rb - rb.mean()
     denom = float(np.sqrt((ra @ ra) * (rb @ rb)))
@@ -82,7 +88,7 @@ def spearman(
         x = arr[~nan.any(axis=1)] if nan.any() else arr
         if x.shape[0] < 3:
             raise StatsError("Spearman correlation needs at least 3 complete respondents")
-        ranks = sps.rankdata(x, axis=0)
+        ranks = _stats().rankdata(x, axis=0)
         m = moments(ranks, names_t)
         r = m.corr
         n = np.full((k, k), x.shape[0], dtype=np.int64)

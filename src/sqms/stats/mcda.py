@@ -56,10 +56,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from scipy import optimize
 
 from ._data import FloatArray, StatsError
 from .verdicts import Verdict, ahp_consistency
+
+
+def _optimize() -> Any:
+    """scipy.optimize, imported on first use (it costs ~0.3 s; the analysis path needs only scipy.special)."""
+    from scipy import optimize
+
+    return optimize
+
 
 AHPMethod = Literal["eigenvector", "geometric_mean", "column_normalized"]
 FuzzyOperator = Literal["weighted_average", "min_max", "product_max"]
@@ -236,7 +243,7 @@ def _best_judgement(a: FloatArray, i: int, j: int, method: AHPMethod, ri: float)
         b[i, j], b[j, i] = math.exp(t), math.exp(-t)
         return _cr(b, method, ri)[3]
 
-    res = optimize.minimize_scalar(
+    res = _optimize().minimize_scalar(
         cr_at, bounds=(-math.log(9), math.log(9)), method="bounded", options={"xatol": 1e-6}
     )
     t = float(res.x)

@@ -14,12 +14,17 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scipy import stats as sps
-
 from ._data import StatsError, as_vector
 from .descriptive import wilson_ci
 from .verdicts import Verdict
 from .verdicts import nps as nps_verdict
+
+
+def _stats() -> Any:
+    """scipy.stats, imported on first use (it costs ~0.3 s; the analysis path needs only scipy.special)."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def nps(scores: Any, *, confidence: float = 0.95) -> NPSResult:
     pp, pd = pro / n, det / n
     var = (pp + pd - (pp - pd) ** 2) / n
     se = 100 * math.sqrt(max(var, 0.0))
-    z = float(sps.norm.isf((1 - confidence) / 2))
+    z = float(_stats().norm.isf((1 - confidence) / 2))
     value = 100 * (pp - pd)
     return NPSResult(
         n=n,

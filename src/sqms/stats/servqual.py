@@ -25,9 +25,16 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats as sps
 
 from ._data import FloatArray, Missing, Moments, StatsError, as_matrix, check_missing, moments
+
+
+def _stats() -> Any:
+    """scipy.stats, imported on first use (it costs ~0.3 s; the analysis path needs only scipy.special)."""
+    from scipy import stats
+
+    return stats
+
 
 Quadrant = Literal["concentrate_here", "keep_up_the_good_work", "low_priority", "possible_overkill"]
 
@@ -100,7 +107,7 @@ def servqual(
         sd = float(g.std(ddof=1))
         mean = float(g.mean())
         t = mean / (sd / math.sqrt(n)) if sd > 0 else (math.copysign(math.inf, mean) if mean else math.nan)
-        pv = float(2 * sps.t.sf(abs(t), n - 1)) if not math.isnan(t) else math.nan
+        pv = float(2 * _stats().t.sf(abs(t), n - 1)) if not math.isnan(t) else math.nan
         items.append(ItemGap(name, n, float(p[ok, j].mean()), float(e[ok, j].mean()), mean, sd, t, pv))
     dims: list[DimensionGap] = []
     pos = {n: i for i, n in enumerate(names_t)}
@@ -289,7 +296,7 @@ def key_drivers(
     se = np.sqrt(np.maximum((1 - r2) / dfr * np.diag(inv), 0.0))
     with np.errstate(divide="ignore"):
         t = beta / se
-    pv = 2 * sps.t.sf(np.abs(t), dfr)
+    pv = 2 * _stats().t.sf(np.abs(t), dfr)
     sd = m.sd
     b = beta * sd[p] / sd[:p]
     intercept = float(m.mean[p] - b @ m.mean[:p])
@@ -310,7 +317,7 @@ def key_drivers(
         r2=r2,
         adj_r2=1 - (1 - r2) * (n - 1) / dfr,
         f=f,
-        f_p=float(sps.f.sf(f, p, dfr)),
+        f_p=float(_stats().f.sf(f, p, dfr)),
         vif=tuple(float(v) for v in np.diag(inv)),
         relative_weight=tuple(float(v) for v in eps),
         relative_share=tuple(float(v) for v in eps / r2) if r2 > 0 else tuple(math.nan for _ in eps),

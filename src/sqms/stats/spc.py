@@ -41,11 +41,18 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
-from scipy import integrate
 from scipy import special as spsp
 
 from ._data import FloatArray, StatsError
 from .verdicts import Verdict, spc_signal
+
+
+def _integrate() -> Any:
+    """scipy.integrate, imported on first use (it costs ~0.3 s; the analysis path needs only scipy.special)."""
+    from scipy import integrate
+
+    return integrate
+
 
 RuleSet = Literal["western_electric", "nelson", "none"]
 
@@ -62,7 +69,7 @@ def d2(n: int) -> float:
         p = float(spsp.ndtr(x))
         return 1.0 - p**n - (1.0 - p) ** n
 
-    return float(integrate.quad(f, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-13, limit=200)[0])
+    return float(_integrate().quad(f, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-13, limit=200)[0])
 
 
 @lru_cache(maxsize=64)

@@ -29,9 +29,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 from ._data import FloatArray, StatsError, as_vector
+
+
+def _stats() -> Any:
+    """scipy.stats, imported on first use (it costs ~0.3 s; the analysis path needs only scipy.special)."""
+    from scipy import stats
+
+    return stats
 
 
 def _group(x: Any, what: str, min_n: int = 2) -> FloatArray:
@@ -81,8 +87,8 @@ def t_test(a: Any, b: Any, *, equal_var: bool = True, confidence: float = 0.95) 
         raise StatsError("t test: both groups are constant")
     diff = m1 - m2
     t = diff / se
-    p = float(2 * sps.t.sf(abs(t), df))
-    half = float(sps.t.isf((1 - confidence) / 2, df)) * se
+    p = float(2 * _stats().t.sf(abs(t), df))
+    half = float(_stats().t.isf((1 - confidence) / 2, df)) * se
     # Levene (mean-centred, SPSS): one-way ANOVA on absolute deviations from the group means
     lev = anova(np.abs(x - m1), np.abs(y - m2)) if (v1 > 0 or v2 > 0) else None
     return TTestResult(
@@ -131,7 +137,7 @@ def mann_whitney(a: Any, b: Any) -> MannWhitneyResult:
     n1, n2 = x.size, y.size
     allv = np.concatenate([x, y])
     n = allv.size
-    ranks = sps.rankdata(allv)
+    ranks = _stats().rankdata(allv)
     r1 = float(ranks[:n1].sum())
     u1 = r1 - n1 * (n1 + 1) / 2
     var = n1 * n2 / 12.0 * ((n + 1) - _tie_term(allv) / (n * (n - 1)))
@@ -143,7 +149,7 @@ def mann_whitney(a: Any, b: Any) -> MannWhitneyResult:
         n2=n2,
         u=u1,
         z=z,
-        p=float(2 * sps.norm.sf(abs(z))),
+        p=float(2 * _stats().norm.sf(abs(z))),
         r=abs(z) / math.sqrt(n),
         mean_rank1=r1 / n1,
         mean_rank2=float(ranks[n1:].mean()),
@@ -192,7 +198,7 @@ def anova(*groups: Any) -> AnovaResult:
         f=f,
         df_between=dfb,
         df_within=dfw,
-        p=float(sps.f.sf(f, dfb, dfw)),
+        p=float(_stats().f.sf(f, dfb, dfw)),
         ss_between=ssb,
         ss_within=ssw,
         eta_squared=ssb / sst,
@@ -223,7 +229,7 @@ def kruskal(*groups: Any) -> KruskalResult:
         raise StatsError("Kruskal–Wallis needs at least 2 groups")
     allv = np.concatenate(gs)
     n = allv.size
-    ranks = sps.rankdata(allv)
+    ranks = _stats().rankdata(allv)
     bounds = np.cumsum([0] + [g.size for g in gs])
     rs = [ranks[bounds[i] : bounds[i + 1]] for i in range(k)]
     h = 12.0 / (n * (n + 1)) * sum(float(r.sum()) ** 2 / r.size for r in rs) - 3 * (n + 1)
@@ -236,7 +242,7 @@ def kruskal(*groups: Any) -> KruskalResult:
         n=n,
         h=h,
         df=k - 1,
-        p=float(sps.chi2.sf(h, k - 1)),
+        p=float(_stats().chi2.sf(h, k - 1)),
         epsilon_squared=h / (n - 1),
         mean_ranks=tuple(float(r.mean()) for r in rs),
     )
@@ -278,7 +284,7 @@ def chi_square(table: Any, *, correction: bool = False) -> ChiSquareResult:
     return ChiSquareResult(
         chi2=chi2,
         df=df,
-        p=float(sps.chi2.sf(chi2, df)),
+        p=float(_stats().chi2.sf(chi2, df)),
         n=round(n),
         cramers_v=math.sqrt(chi2 / (n * (min(o.shape) - 1))),
         expected=tuple(tuple(float(v) for v in row) for row in e),
@@ -290,7 +296,7 @@ def chi_square(table: Any, *, correction: bool = False) -> ChiSquareResult:
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise StatsError("confidence must lie strictly between 0 and 1")
-    return float(sps.norm.isf((1 - confidence) / 2))
+    return float(_stats().norm.isf((1 - confidence) / 2))
 
 
 def _fpc(n0: float, population: int | None) -> int:

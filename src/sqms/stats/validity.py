@@ -53,9 +53,16 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import special as spsp
-from scipy import stats as sps
 
 from ._data import FloatArray, Missing, Moments, StatsError, dimension_index, moments
+
+
+def _stats() -> Any:
+    """scipy.stats, imported on first use (it costs ~0.3 s; the analysis path needs only scipy.special)."""
+    from scipy import stats
+
+    return stats
+
 
 Extraction = Literal["pca", "paf"]
 Rotation = Literal["varimax", "promax", "none"]
@@ -431,7 +438,7 @@ def parallel_analysis(
     obs = _eigh_desc(m.corr)[0]
     rng = np.random.default_rng(seed)
     sims = np.empty((n_iter, k))
-    w = sps.wishart(df=n - 1, scale=np.eye(k))
+    w = _stats().wishart(df=n - 1, scale=np.eye(k))
     for i in range(n_iter):
         s = np.asarray(w.rvs(random_state=rng), dtype=np.float64).reshape(k, k)
         d = 1.0 / np.sqrt(np.diag(s))
