@@ -23,6 +23,8 @@ from sqms.core.errors import DomainError
 from sqms.feedback import domain, selectors, services
 from sqms.feedback.calendars import uncovered_years
 from sqms.feedback.models import (
+    ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
     Appeal,
     Bot,
     BotDelivery,
@@ -244,6 +246,11 @@ class TicketAdmin(ScopedAdmin):
             path(
                 "<path:object_id>/act/", self.admin_site.admin_view(self.act_view), name="feedback_ticket_act"
             ),
+            path(
+                "<int:object_id>/attachments/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="feedback_ticket_attachment",
+            ),
             *super().get_urls(),
         ]
 
@@ -266,7 +273,18 @@ class TicketAdmin(ScopedAdmin):
         action = p.get("action", "")
         version = int(p["version"]) if p.get("version", "").isdigit() else None
         try:
-            if action in ("reply", "note"):
+            if action == "attach":
+                att = services.add_attachment(
+                    ticket, actor=request.user, file=request.FILES.get("file"), public=p.get("public") == "1"
+                )
+                messages.success(request, _("File attached: %(name)s") % {"name": att.name})
+            elif action == "detach":
+                att = selectors.attachment(request.user, int(p.get("attachment") or 0))
+                if att.ticket_id != ticket.pk:
+                    raise PermissionDenied
+                services.remove_attachment(att, actor=request.user)
+                messages.success(request, _("Attachment removed."))
+            elif action in ("reply", "note"):
                 services.add_message(
                     ticket, actor=request.user, body=p.get("body", ""), public=action == "reply"
                 )
@@ -301,6 +319,21 @@ class TicketAdmin(ScopedAdmin):
             detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items() if k != "action")
             messages.error(request, f"{exc.message} {detail}".strip())
         return HttpResponseRedirect(back)
+
+    def attachment_view(self, request: HttpRequest, object_id: int, attachment_id: int) -> HttpResponse:
+        """Download one attachment of a ticket the user may see (404 otherwise)."""
+        from django.http import FileResponse, Http404
+
+        from sqms.core.errors import NotFound
+
+        ticket = get_object_or_404(self.get_queryset(request), pk=object_id)
+        try:
+            att = selectors.attachment(request.user, attachment_id)
+        except NotFound as exc:
+            raise Http404 from exc
+        if att.ticket_id != ticket.pk:
+            raise Http404
+        return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
 
 
 def _fmt_duration(seconds: int) -> str:
@@ -369,6 +402,14 @@ def ticket_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "escalations": ticket.escalations.all(),
         "all_units": scope_for(request.user).all_units,
         "act_url": reverse("admin:feedback_ticket_act", args=[ticket.pk]),
+        "attachments": selectors.attachments(request.user, ticket),
+        "attachment_types": ", ".join(sorted(ATTACHMENT_TYPES)),
+        "attachment_max_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        "customer_url": (
+            reverse("feedback:customer", args=[ticket.customer_id])
+            if ticket.customer_id and request.user.has_perm("org.view_customer")
+            else ""
+        ),
     }
 
 

@@ -4,10 +4,10 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from sqms.core.apibase import Mapped, Page
@@ -251,6 +251,114 @@ def add_event(request: HttpRequest, number: str, payload: EventIn) -> Status:
     return Status(
         201, _event_out(services.add_message(t, actor=request.user, body=payload.body, public=payload.public))
     )
+
+
+COMMENT_KINDS = ("note", "reply", "customer")
+
+
+class CommentOut(Schema):
+    id: int
+    at: datetime
+    kind: str
+    body: str
+    public: bool
+    author: str | None
+
+
+def _comment_out(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "at": e.at,
+        "kind": e.kind,
+        "body": e.body,
+        "public": e.public,
+        "author": e.actor.username if e.actor_id else None,
+    }
+
+
+@router.get("/feedback/{number}/comments", response=list[CommentOut])
+def list_comments(request: HttpRequest, number: str, public: bool | None = None) -> list[dict[str, Any]]:
+    """Internal notes (``public: false``), replies the customer sees (``public: true``) and the
+    customer's own messages; ``?public=true|false`` filters."""
+    t = selectors.ticket(request.user, number)
+    qs = t.events.filter(kind__in=COMMENT_KINDS).select_related("actor")
+    if public is not None:
+        qs = qs.filter(public=public)
+    return [_comment_out(e) for e in qs]
+
+
+@router.post("/feedback/{number}/comments", response={201: CommentOut})
+def add_comment(request: HttpRequest, number: str, payload: EventIn) -> Status:
+    """Add an internal note (``public: false``, the default) or a reply to the customer (``public: true``)."""
+    t = selectors.ticket(request.user, number)
+    ev = services.add_message(t, actor=request.user, body=payload.body, public=payload.public)
+    return Status(201, _comment_out(ev))
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    public: bool
+    uploaded_at: datetime
+    uploaded_by: str | None
+    url: str
+
+
+def _attachment_out(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "name": a.name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "public": a.public,
+        "uploaded_at": a.created_at,
+        "uploaded_by": a.created_by.username if a.created_by_id else None,
+        "url": f"/api/v1/feedback/{a.ticket.number}/attachments/{a.pk}",
+    }
+
+
+@router.get("/feedback/{number}/attachments", response=list[AttachmentOut])
+def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    t = selectors.ticket(request.user, number)
+    return [_attachment_out(a) for a in selectors.attachments(request.user, t)]
+
+
+@router.post("/feedback/{number}/attachments", response={201: AttachmentOut})
+def upload_attachment(
+    request: HttpRequest, number: str, file: File[UploadedFile], public: Form[bool] = False
+) -> Status:
+    """Upload a file (multipart field ``file``; optional ``public``). At most 10 MB; images, PDF, Office,
+    audio, text."""
+    t = selectors.ticket(request.user, number)
+    att = services.add_attachment(t, actor=request.user, file=file, public=public)
+    return Status(201, _attachment_out(att))
+
+
+@router.get("/feedback/{number}/attachments/{attachment_id}")
+def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    """The file itself (404 outside the caller's scope)."""
+    t = selectors.ticket(request.user, number)
+    att = selectors.attachment(request.user, attachment_id)
+    if att.ticket_id != t.pk:
+        from sqms.core.errors import NotFound
+
+        raise NotFound()
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+
+
+@router.delete("/feedback/{number}/attachments/{attachment_id}", response={204: None})
+def delete_attachment(request: HttpRequest, number: str, attachment_id: int) -> Status:
+    """Archive the attachment (kept in the audit trail, no longer listed)."""
+    t = selectors.ticket(request.user, number)
+    att = selectors.attachment(request.user, attachment_id)
+    if att.ticket_id != t.pk:
+        from sqms.core.errors import NotFound
+
+        raise NotFound()
+    services.remove_attachment(att, actor=request.user)
+    return Status(204, None)
 
 
 class AssignIn(Schema):
@@ -609,3 +717,66 @@ def list_policies(request: HttpRequest) -> list[dict[str, Any]]:
         }
         for p in SlaPolicy.objects.active().select_related("calendar", "category", "org_unit")
     ]
+
+
+class CustomerOverviewOut(Schema):
+    customer_id: int
+    name: str
+    summary: dict[str, Any]
+    tickets: list[dict[str, Any]]
+    ratings: list[dict[str, Any]]
+    follow_ups: list[dict[str, Any]]
+    survey_responses: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+
+
+@router.get("/feedback/customers/{customer_id}", response=CustomerOverviewOut)
+def customer_overview(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    """Customer 360: the customer's tickets, ratings, follow-ups, survey responses and timeline."""
+    data = selectors.customer_overview(request.user, customer_id)
+
+    def ref(kind: str, obj: Any) -> str:
+        if kind in ("ticket", "resolved"):
+            return str(obj.number)
+        if kind == "rating":
+            return str(obj.score)
+        return str(obj.campaign_id)
+
+    return {
+        "customer_id": data["customer"].pk,
+        "name": data["customer"].name,
+        "summary": data["summary"],
+        "tickets": [
+            {
+                "number": t.number,
+                "title": t.title,
+                "kind": t.kind,
+                "status": t.status,
+                "received_at": t.received_at.isoformat(),
+                "breached": t.breached,
+            }
+            for t in data["tickets"]
+        ],
+        "ratings": [
+            {
+                "id": r.pk,
+                "score": r.score,
+                "rated_at": r.rated_at.isoformat(),
+                "excluded": r.excluded,
+                "by_default": r.by_default,
+                "ticket": r.ticket.number if r.ticket_id else None,
+            }
+            for r in data["ratings"]
+        ],
+        "follow_ups": [
+            {"number": t.number, "customer_resolved": t.customer_resolved} for t in data["follow_ups"]
+        ],
+        "survey_responses": [
+            {"id": r.pk, "campaign": str(r.campaign), "submitted_at": r.submitted_at.isoformat()}
+            for r in data["responses"]
+        ],
+        "timeline": [
+            {"at": e["at"].isoformat(), "kind": e["kind"], "ref": ref(e["kind"], e["object"])}
+            for e in data["timeline"]
+        ],
+    }

@@ -17,6 +17,7 @@ class FeedbackConfig(AppConfig):
 
         register_scoped(m.Ticket, path_field="org_unit__path")
         register_scoped(m.TicketEvent, path_field="ticket__org_unit__path")
+        register_scoped(m.Attachment, path_field="ticket__org_unit__path")
         register_scoped(m.Escalation, path_field="ticket__org_unit__path")
         register_scoped(m.Rating, path_field="org_unit__path")
         register_scoped(m.Rectification, path_field="org_unit__path")
@@ -45,6 +46,7 @@ class FeedbackConfig(AppConfig):
                 "feedback.add_ticket",
                 "feedback.change_ticket",
                 "feedback.view_ticketevent",
+                "feedback.view_attachment",
                 "feedback.view_servicecategory",
                 "feedback.view_rating",
                 "feedback.add_rating",

@@ -92,6 +92,9 @@ class Calendar(BusinessRecord):
     weekly = models.JSONField(_("weekly working windows"), default=dict)
     covered_years = models.JSONField(_("years with known holidays"), default=list, blank=True)
     preset = models.CharField(_("preset"), max_length=16, blank=True, editable=False)
+    warned_years = models.JSONField(
+        _("years the admins were warned about"), default=list, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("business calendar")
@@ -370,6 +373,7 @@ class EventKind(models.TextChoices):
     EXTENSION = "extension", _("Deadline extended")
     ESCALATION = "escalation", _("Escalated")
     RATING = "rating", _("Rated")
+    ATTACHMENT = "attachment", _("Attachment")
 
 
 class TicketEvent(models.Model):
@@ -405,6 +409,93 @@ class TicketEvent(models.Model):
     @property
     def to_status_label(self) -> str:
         return choice_label(Status, self.to_status) if self.to_status else ""
+
+
+#: Attachments: at most this size, and only these types (extension → accepted leading bytes; empty =
+#: any content, for plain-text formats).
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES: dict[str, tuple[bytes, ...]] = {
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG",),
+    ".gif": (b"GIF8",),
+    ".pdf": (b"%PDF",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
+    ".wav": (b"RIFF",),
+    ".txt": (),
+    ".csv": (),
+}
+
+
+def validate_attachment(f: object) -> None:
+    """Size and type limits of a ticket attachment; the content must match the extension."""
+    from pathlib import Path
+
+    name = str(getattr(f, "name", "") or "")
+    ext = Path(name).suffix.lower()
+    if ext not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            _("This file type is not accepted. Accepted: %(types)s.")
+            % {"types": ", ".join(sorted(ATTACHMENT_TYPES))},
+            code="file_type",
+        )
+    size = getattr(f, "size", 0) or 0
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+            code="file_size",
+        )
+    if not size:
+        raise ValidationError(_("The file is empty."), code="file_empty")
+    magic = ATTACHMENT_TYPES[ext]
+    if not magic:
+        return
+    try:
+        f.seek(0)  # type: ignore[attr-defined]
+        head = f.read(8)  # type: ignore[attr-defined]
+        f.seek(0)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return
+    if head and not any(head.startswith(m) for m in magic):
+        raise ValidationError(
+            _("The file content is not a valid %(ext)s file.") % {"ext": ext}, code="file_type"
+        )
+
+
+def _attachment_path(instance: Any, filename: str) -> str:
+    from pathlib import Path
+    from uuid import uuid4
+
+    now = timezone.now()
+    return f"feedback/{now:%Y/%m}/{uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class Attachment(BusinessRecord):
+    """A file attached to a ticket (photo, recording, letter). Stored under MEDIA_ROOT with a random
+    name; the original name is kept for display and download."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(
+        _("file"), upload_to=_attachment_path, validators=[validate_attachment], max_length=255
+    )
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    public = models.BooleanField(_("visible to customer"), default=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Escalation(models.Model):

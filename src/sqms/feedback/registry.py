@@ -143,6 +143,7 @@ def register_all() -> None:
             45,
         ),
     ]
+    _link_customer_admin()
     for group, title, icon, url, perm, order in nav:
         register_nav(group, NavItem(title, icon, url, perm, order))
     register_card(Card("feedback", 30, feedback_card))
@@ -150,3 +151,27 @@ def register_all() -> None:
     register_export("feedback", io.export_tickets, "feedback.view_ticket")
     register_export("ratings", io.export_ratings, "feedback.view_rating")
     register_seeder(Seeder("feedback", 30, demo.seed))
+
+
+def customer_360_link(obj: Any) -> str:
+    from django.utils.html import format_html
+
+    return format_html(
+        '<a class="sqms-link" href="{}">{}</a>', reverse("feedback:customer", args=[obj.pk]), _("360° view")
+    )
+
+
+customer_360_link.short_description = gettext_lazy("Everything about this customer")  # type: ignore[attr-defined]
+
+
+def _link_customer_admin() -> None:
+    """Add a "360° view" column to the customer list of the org app (org sits below feedback, so the
+    link is added from here rather than there)."""
+    from django.contrib import admin
+
+    from sqms.org.models import Customer
+
+    model_admin = admin.site._registry.get(Customer)
+    if model_admin is None or customer_360_link in model_admin.list_display:
+        return
+    model_admin.list_display = [*model_admin.list_display, customer_360_link]

@@ -29,6 +29,21 @@ def ticket(user: Any, number: str) -> Ticket:
     return t
 
 
+def attachments(user: Any, ticket: Ticket) -> QuerySet[Any]:
+    from sqms.feedback.models import Attachment
+
+    return scoped(user, Attachment.objects.active().filter(ticket=ticket).select_related("created_by"))
+
+
+def attachment(user: Any, pk: int) -> Any:
+    from sqms.feedback.models import Attachment
+
+    obj = scoped(user, Attachment.objects.active().select_related("ticket")).filter(pk=pk).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
 def ratings(user: Any) -> QuerySet[Rating]:
     return scoped(user, Rating.objects.active().select_related("org_unit", "ticket", "rectification"))
 
@@ -74,3 +89,63 @@ def sla_rows(t: Ticket, now: Any = None) -> list[dict[str, Any]]:
         }
         for s in clock.targets.values()
     ]
+
+
+def customer_overview(user: Any, customer_id: int, limit: int = 200) -> dict[str, Any]:
+    """Everything about one customer the user may see: feedback tickets, 好差评 ratings, follow-ups
+    (回访: the customer's answer at resolution and the follow-up rating), survey responses (through the
+    surveys app's selectors) and one merged timeline, newest first. 404 outside the user's scope."""
+    from sqms.org.models import Customer
+
+    if not user.has_perm("org.view_customer"):
+        raise NotFound()
+    customer = (
+        scoped(user, Customer.objects.active().select_related("org_unit")).filter(pk=customer_id).first()
+    )
+    if customer is None:
+        raise NotFound()
+    ticket_list = list(tickets(user).filter(customer=customer).order_by("-received_at")[:limit])
+    rating_list = list(
+        ratings(user).filter(customer=customer).order_by("-rated_at")[:limit]
+        if user.has_perm("feedback.view_rating")
+        else []
+    )
+    follow_ups = [t for t in ticket_list if t.customer_resolved is not None]
+    responses: list[Any] = []
+    if user.has_perm("surveys.view_response"):
+        from sqms.surveys import selectors as survey_selectors
+
+        responses = list(
+            survey_selectors.responses(user)
+            .filter(token__customer=customer)
+            .select_related("campaign")
+            .order_by("-submitted_at")[:limit]
+        )
+    timeline: list[dict[str, Any]] = []
+    for t in ticket_list:
+        timeline.append({"at": t.received_at, "kind": "ticket", "object": t})
+        if t.resolved_at:
+            timeline.append({"at": t.resolved_at, "kind": "resolved", "object": t})
+    timeline += [{"at": r.rated_at, "kind": "rating", "object": r} for r in rating_list]
+    timeline += [{"at": r.submitted_at, "kind": "survey", "object": r} for r in responses]
+    timeline.sort(key=lambda e: e["at"], reverse=True)
+    scores = [r.score for r in rating_list if not r.excluded]
+    return {
+        "customer": customer,
+        "tickets": ticket_list,
+        "ratings": rating_list,
+        "follow_ups": follow_ups,
+        "responses": responses,
+        "timeline": timeline[:limit],
+        "summary": {
+            "tickets": len(ticket_list),
+            "open_tickets": sum(
+                t.status in ("new", "accepted", "in_progress", "waiting_customer") for t in ticket_list
+            ),
+            "complaints": sum(t.kind == "complaint" for t in ticket_list),
+            "ratings": len(rating_list),
+            "mean_score": round(sum(scores) / len(scores), 2) if scores else None,
+            "bad_reviews": sum(r.score <= 2 for r in rating_list if not r.excluded),
+            "survey_responses": len(responses),
+        },
+    }

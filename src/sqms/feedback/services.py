@@ -180,7 +180,80 @@ def recompute_sla(ticket: Ticket, now: datetime | None = None) -> Any:
         Ticket.objects.filter(pk=ticket.pk).update(**changes)
         for k, v in changes.items():
             setattr(ticket, k, v)
+    if clock.uncovered_years:
+        warn_uncovered(ticket.sla_policy.calendar, clock.uncovered_years)
     return clock
+
+
+# --- calendar coverage warnings ------------------------------------------------------------------------
+
+
+def system_admins() -> list[Any]:
+    ids = RoleAssignment.objects.filter(role=Role.SYSTEM_ADMIN).values_list("user_id", flat=True)
+    from django.db.models import Q
+
+    return list(get_user_model().objects.filter(Q(pk__in=list(ids)) | Q(is_superuser=True), is_active=True))
+
+
+def warn_uncovered(calendar: Any, years: Iterable[int]) -> list[int]:
+    """Tell the system admins (once per calendar and year) that holidays of ``years`` are unknown for a
+    calendar with a holiday source (the CN preset or any calendar with known years): deadlines there
+    use the weekly pattern only. Returns the years newly warned about."""
+    from sqms.feedback.calendars import uncovered_years
+    from sqms.feedback.models import Calendar
+
+    if calendar is None or not (calendar.preset or calendar.covered_years):
+        return []
+    missing = [
+        y for y in uncovered_years(calendar, sorted(set(years))) if y not in (calendar.warned_years or [])
+    ]
+    if not missing:
+        return []
+    with transaction.atomic():
+        locked = Calendar.objects.select_for_update().get(pk=calendar.pk)
+        already = set(locked.warned_years or [])
+        new = [y for y in missing if y not in already]
+        if not new:
+            return []
+        locked.warned_years = sorted(already | set(new))
+        Calendar.objects.filter(pk=locked.pk).update(warned_years=locked.warned_years)
+        calendar.warned_years = locked.warned_years
+        years_text = ", ".join(map(str, new))
+        notify(
+            system_admins(),
+            title=_("Calendar %(code)s: holidays for %(years)s are not known")
+            % {"code": locked.code, "years": years_text},
+            body=_(
+                "Deadlines in %(years)s use the weekly pattern only (Monday–Friday) until that year's "
+                "holidays and make-up workdays are entered on the calendar page."
+            )
+            % {"years": years_text},
+            url=f"/admin/feedback/calendar/{locked.pk}/change/",
+            kind="calendar",
+            email=True,
+        )
+        audit.record(
+            actor="system",
+            action=AuditAction.ACTION,
+            instance=locked,
+            verb=_("Admins warned about unknown holidays"),
+            extra={"years": new},
+        )
+    return new
+
+
+def check_calendar_coverage(now: datetime | None = None) -> dict[str, list[int]]:
+    """Daily: warn about the current year, and from December on about the next year as well."""
+    from sqms.feedback.models import Calendar
+
+    today = timezone.localdate(now or timezone.now())
+    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    out: dict[str, list[int]] = {}
+    for cal in Calendar.objects.active():
+        new = warn_uncovered(cal, years)
+        if new:
+            out[cal.code] = new
+    return out
 
 
 # --- tickets ----------------------------------------------------------------------------------------------
@@ -503,6 +576,58 @@ def add_message(ticket: Ticket, *, actor: Any, body: str, public: bool) -> Ticke
     if data:
         recompute_sla(locked)
     return ev
+
+
+@transaction.atomic
+def add_attachment(ticket: Ticket, *, actor: Any, file: Any, public: bool = False) -> Any:
+    """Attach an uploaded file to a ticket (size and type checked; stored under MEDIA_ROOT), with a
+    timeline line and an audit entry. Needs the right to change the ticket."""
+    from sqms.feedback.models import Attachment
+
+    if file is None:
+        raise ValidationFailed(_("Choose a file to upload."), fields={"file": [_("This field is required.")]})
+    locked = _lock(ticket, actor, None)
+    name = str(getattr(file, "name", "") or "file").rsplit("/", 1)[-1][:200]
+    att = Attachment(
+        ticket=locked,
+        file=file,
+        name=name,
+        size=int(getattr(file, "size", 0) or 0),
+        content_type=str(getattr(file, "content_type", "") or "")[:100],
+        public=bool(public),
+    )
+    if getattr(actor, "pk", None):
+        att.created_by = actor
+        att.updated_by = actor
+    clean_or_raise(att)
+    att.save()
+    _event(
+        locked,
+        EventKind.ATTACHMENT,
+        actor,
+        body=name,
+        public=bool(public),
+        data={"attachment": att.pk, "size": att.size},
+    )
+    audit.record(actor=actor, action=AuditAction.CREATE, instance=att, after=audit.snapshot(att))
+    return att
+
+
+@transaction.atomic
+def remove_attachment(attachment: Any, *, actor: Any) -> None:
+    """Archive an attachment (kept on disk and in the audit trail, no longer listed)."""
+    locked = _lock(attachment.ticket, actor, None)
+    before = audit.snapshot(attachment)
+    attachment.archived_at = timezone.now()
+    attachment.save(update_fields=["archived_at"])
+    _event(locked, EventKind.ATTACHMENT, actor, body=_("Removed: %(name)s") % {"name": attachment.name})
+    audit.record(
+        actor=actor,
+        action=AuditAction.ARCHIVE,
+        instance=attachment,
+        before=before,
+        after=audit.snapshot(attachment),
+    )
 
 
 @transaction.atomic

@@ -26,6 +26,15 @@ def default_ratings() -> int:
     return apply_default_ratings()
 
 
+@db_periodic_task(crontab(minute="15", hour="8"))
+def calendar_coverage() -> dict[str, list[int]]:
+    """Daily: warn the system admins once when a calendar's holidays for this (or, in December, next)
+    year are unknown."""
+    from sqms.feedback.services import check_calendar_coverage
+
+    return check_calendar_coverage()
+
+
 @db_task()
 def deliver_bot_message(delivery_id: int) -> Any:
     from sqms.feedback.bots import deliver

@@ -8,4 +8,5 @@ urlpatterns = [
     path("complaints/new/", views.complaint_new, name="new"),
     path("complaints/track/", views.complaint_track, name="track"),
     path("feedback/analysis/", views.analysis_view, name="analysis"),
+    path("feedback/customers/<int:customer_id>/", views.customer_view, name="customer"),
 ]

@@ -227,3 +227,23 @@ def analysis_view(request: HttpRequest) -> HttpResponse:
         "categories": ServiceCategory.objects.active().filter(kind="category"),
     }
     return render(request, "feedback/analysis.html", context)
+
+
+@staff_member_required
+def customer_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Customer 360: one customer's tickets, ratings, follow-ups, survey responses and timeline."""
+    from django.http import Http404
+
+    from sqms.core.errors import NotFound
+    from sqms.feedback.selectors import customer_overview
+
+    try:
+        data = customer_overview(request.user, customer_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Customer: %(name)s") % {"name": data["customer"].name},
+        **data,
+    }
+    return render(request, "feedback/customer.html", context)
