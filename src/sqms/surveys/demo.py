@@ -65,11 +65,120 @@ def _answers(
     return out, g
 
 
+UNIT_PLAN = [  # campaigns run by a branch on its own subtree: (template, code prefix, name, share, channel)
+    ("csat", "DEMO-CSAT", "服务回访满意度调查", 0.04, Channel.SMS),
+]
+SZ_EXTRA = ("seven", "DEMO-SQ7", "营业厅服务质量季度调查", 0.05, Channel.ONSITE)
+
+
+def _fill(
+    campaign: Campaign,
+    version: SurveyVersion,
+    n: int,
+    teams: list[OrgUnit],
+    rng: np.random.Generator,
+    start: Any,
+    days: int,
+    quality: dict[int, float],
+) -> int:
+    """``n`` responses for ``campaign`` from ``teams`` over ``days`` days; returns how many cleaning excluded."""
+    channel = campaign.channel
+    answers, _g = _answers(version, n, rng)
+    weights = rng.gamma(2.0, 1.0, len(teams))
+    weights /= weights.sum()
+    unit_idx = rng.choice(len(teams), n, p=weights)
+    offsets = np.sort(rng.uniform(0, days * 86400, n))
+    base_duration = 25 + 9 * len(version.items)
+    durations = rng.lognormal(np.log(base_duration), 0.35, n)
+    by_code = {it["code"]: it for it in version.items}
+    scale_codes = [
+        it["code"] for it in version.items if it["type"] in domain.SCALE_TYPES and not it["attention"]
+    ]
+    kind = rng.random(n)
+    rows = []
+    prev_ip = prev_dev = ""
+    tag = campaign.code
+    for i in range(n):
+        a = answers[i]
+        team = teams[int(unit_idx[i])]
+        shift = quality.setdefault(team.pk, float(rng.normal(0, 0.35)))  # some units serve better
+        for c in scale_codes:  # unit effect
+            it = by_code[c]
+            a[c] = int(np.clip(round(a[c] + shift), it["min"], it["max"]))
+        h = hashlib.sha1(f"{tag}:{i}".encode(), usedforsecurity=False).digest()
+        ip = f"10.{h[0]}.{h[1]}.{h[2]}"
+        dev = hashlib.sha1(f"ua{i % 997}".encode(), usedforsecurity=False).hexdigest()[:16]
+        dur = float(durations[i])
+        if kind[i] < 0.03 and len(scale_codes) >= 8:  # straight-liner
+            v = int(rng.choice([3, 4, 5]))
+            for c in scale_codes:
+                a[c] = v
+            dur *= 0.5
+        elif kind[i] < 0.07:  # speeder
+            dur = float(rng.uniform(5, base_duration / 4))
+        elif kind[i] < 0.08 and prev_ip:  # duplicate submission from the same device
+            ip, dev = prev_ip, prev_dev
+            offsets[i] = offsets[i - 1] + rng.uniform(30, 600)
+        prev_ip, prev_dev = ip, dev
+        rows.append(
+            Response(
+                campaign=campaign,
+                version=version,
+                org_unit=team,
+                channel=channel,
+                source=ResponseSource.DEMO,
+                submitted_at=start + timedelta(seconds=float(offsets[i])),
+                duration_s=round(dur, 1),
+                ip=ip,
+                device=dev,
+                answers=a,
+                values=domain.pack(version.items, a),
+            )
+        )
+    Response.objects.bulk_create(rows, batch_size=2000)
+    return int(services.clean_campaign(campaign=campaign)["excluded"])
+
+
+def _survey(actor: Any, template: str, code: str) -> tuple[Survey, SurveyVersion]:
+    survey = Survey.objects.filter(code=code).first()
+    if survey is None:
+        survey = services.create_from_template(actor=actor, template=template, code=code)
+    version = survey.versions.order_by("-number").first() or services.publish_survey(
+        actor=actor, survey=survey
+    )
+    return survey, version
+
+
+def _campaign(
+    code: str,
+    name: str,
+    survey: Survey,
+    version: SurveyVersion,
+    unit: OrgUnit,
+    channel: str,
+    start: Any,
+    target: int,
+    actor: Any,
+) -> Campaign:
+    return Campaign.objects.create(
+        code=code,
+        name=name,
+        survey=survey,
+        version=version,
+        org_unit=unit,
+        channel=channel,
+        starts_at=start,
+        ends_at=None,
+        target=target,
+        created_by=actor,
+    )
+
+
 @transaction.atomic
 def seed(size: str, write: Callable[[str], None]) -> None:
-    if Survey.objects.filter(code="DEMO-CSAT").exists():
-        write("  surveys already seeded")
-        return
+    """Company-wide campaigns on HQ, plus each branch's own post-service campaign (and a quarterly
+    seven-indicator survey at 苏州 SZ), so a branch's unit manager sees campaigns of his own. Every
+    campaign is created only when its code is absent: running the seeder again adds nothing."""
     hq = OrgUnit.objects.filter(code="HQ").first()
     if hq is None:
         write("  surveys: no demo organisation, skipped")
@@ -78,74 +187,45 @@ def seed(size: str, write: Callable[[str], None]) -> None:
     total = 30_000 if size == "large" else 5_000
     rng = np.random.default_rng(2026)
     teams = list(OrgUnit.objects.filter(path__startswith=hq.path, depth__gte=3).order_by("code"))
-    weights = rng.gamma(2.0, 1.0, len(teams))
-    weights /= weights.sum()
-    quality = {t.pk: rng.normal(0, 0.35) for t in teams}  # some units serve better than others
+    quality: dict[int, float] = {}
     now = timezone.now()
     start = now - timedelta(days=365)
+    added = 0
     for template, code, share, channel in PLAN:
-        survey = services.create_from_template(actor=actor, template=template, code=code)
-        version = services.publish_survey(actor=actor, survey=survey)
-        campaign = Campaign.objects.create(
-            code=code,
-            name=f"{survey.title}（演示）",
-            survey=survey,
-            version=version,
-            org_unit=hq,
-            channel=channel,
-            starts_at=start,
-            ends_at=None,
-            target=int(total * share * 1.4),
-            created_by=actor,
+        survey, version = _survey(actor, template, code)
+        if Campaign.objects.filter(code=code).exists():
+            continue
+        campaign = _campaign(
+            code,
+            f"{survey.title}（演示）",
+            survey,
+            version,
+            hq,
+            channel,
+            start,
+            int(total * share * 1.4),
+            actor,
         )
         n = int(total * share)
-        answers, _g = _answers(version, n, rng)
-        unit_idx = rng.choice(len(teams), n, p=weights)
-        offsets = np.sort(rng.uniform(0, 365 * 86400, n))
-        base_duration = 25 + 9 * len(version.items)
-        durations = rng.lognormal(np.log(base_duration), 0.35, n)
-        scale_codes = [
-            it["code"] for it in version.items if it["type"] in domain.SCALE_TYPES and not it["attention"]
-        ]
-        kind = rng.random(n)
-        rows = []
-        prev_ip = prev_dev = ""
-        for i in range(n):
-            a = answers[i]
-            team = teams[int(unit_idx[i])]
-            shift = quality[team.pk]
-            for c in scale_codes:  # unit effect
-                it = next(x for x in version.items if x["code"] == c)
-                a[c] = int(np.clip(round(a[c] + shift), it["min"], it["max"]))
-            ip = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
-            dev = hashlib.sha1(f"ua{i % 997}".encode(), usedforsecurity=False).hexdigest()[:16]
-            dur = float(durations[i])
-            if kind[i] < 0.03 and len(scale_codes) >= 8:  # straight-liner
-                v = int(rng.choice([3, 4, 5]))
-                for c in scale_codes:
-                    a[c] = v
-                dur *= 0.5
-            elif kind[i] < 0.07:  # speeder
-                dur = float(rng.uniform(5, base_duration / 4))
-            elif kind[i] < 0.08 and prev_ip:  # duplicate submission from the same device
-                ip, dev = prev_ip, prev_dev
-                offsets[i] = offsets[i - 1] + rng.uniform(30, 600)
-            prev_ip, prev_dev = ip, dev
-            rows.append(
-                Response(
-                    campaign=campaign,
-                    version=version,
-                    org_unit=team,
-                    channel=channel,
-                    source=ResponseSource.DEMO,
-                    submitted_at=start + timedelta(seconds=float(offsets[i])),
-                    duration_s=round(dur, 1),
-                    ip=ip,
-                    device=dev,
-                    answers=a,
-                    values=domain.pack(version.items, a),
-                )
-            )
-        Response.objects.bulk_create(rows, batch_size=2000)
-        counts = services.clean_campaign(campaign=campaign)
-        write(f"  {code}: {n} responses, {counts['excluded']} flagged by cleaning")
+        excluded = _fill(campaign, version, n, teams, rng, start, 365, quality)
+        added += 1
+        write(f"  {code}: {n} responses, {excluded} flagged by cleaning")
+    branches = list(OrgUnit.objects.filter(path__startswith=hq.path, depth=2).order_by("code"))
+    plan = [(b, *p) for b in branches for p in UNIT_PLAN]
+    plan += [(b, *SZ_EXTRA) for b in branches if b.code == "SZ"]
+    half_year = now - timedelta(days=182)
+    for branch, template, prefix, title, share, channel in plan:
+        code = f"{prefix}-{branch.code}"
+        if Campaign.objects.filter(code=code).exists():
+            continue
+        sub = [t for t in teams if t.path.startswith(branch.path)] or [branch]
+        survey, version = _survey(actor, template, prefix)
+        n = max(60, int(total * share))
+        campaign = _campaign(
+            code, f"{branch.name}{title}", survey, version, branch, channel, half_year, int(n * 1.3), actor
+        )
+        excluded = _fill(campaign, version, n, sub, rng, half_year, 182, quality)
+        added += 1
+        write(f"  {code} ({branch.name}): {n} responses, {excluded} flagged by cleaning")
+    if not added:
+        write("  surveys already seeded")
