@@ -2,8 +2,6 @@
 training and listing models (with their hold-out metrics), classifying a text or a ticket, analysed texts,
 and the analytics (word frequency, keywords, topics, emerging terms, sentiment), all scoped by org unit."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 
@@ -233,7 +231,7 @@ class TrainIn(Schema):
 
 @router.post("/text/classifier/train", response={201: ModelOut})
 def train_classifier(request: HttpRequest, payload: TrainIn) -> Status:
-    """Train the complaint classifier on the labelled complaints; 400 (nothing replaced) with too little data."""
+    """Train the complaint classifier on the labelled complaints; 422 (nothing replaced) with too little data."""
     m = services.train_classifier(actor=request.user, features=payload.features, algorithm=payload.algorithm)
     return Status(201, _model_out(m))
 

@@ -68,12 +68,14 @@ def add_term(*, actor: Any, word: str, weight: int = 2000, pos: str = "n") -> Te
     term = create_record(
         Term, actor=actor, data={"word": _unique_word(Term, word), "weight": weight, "pos": pos or ""}
     )
+    segment.invalidate()
     transaction.on_commit(segment.invalidate)
     return term
 
 
 def add_stop_word(*, actor: Any, word: str) -> StopWord:
     sw = create_record(StopWord, actor=actor, data={"word": _unique_word(StopWord, word)})
+    segment.invalidate()
     transaction.on_commit(segment.invalidate)
     return sw
 
