@@ -196,3 +196,18 @@ def test_uncovered_calendar_year_warns_system_admins_once(org: Any, client_for: 
     assert Notification.objects.filter(kind="calendar").count() == 1
     page = client_for(org.admin).get(f"/admin/feedback/calendar/{cal.pk}/change/").content.decode()
     assert 'id="calendar-warning"' in page
+
+
+def test_demo_attachments_are_real_files(org: Any, make_ticket: Any, media: Path) -> None:
+    import random
+
+    from sqms.feedback.demo import _seed_attachments
+    from sqms.feedback.models import Ticket
+
+    for i in range(5):
+        t = make_ticket(title=f"停电投诉 {i}")
+        Ticket.objects.filter(pk=t.pk).update(number=f"DM{i:08d}")
+    assert _seed_attachments(random.Random(1), 3) == 3
+    atts = list(Attachment.objects.all())
+    assert len(atts) == 3 and all(Path(a.file.path).is_file() for a in atts)
+    assert all(media in Path(a.file.path).parents and a.size == Path(a.file.path).stat().st_size for a in atts)

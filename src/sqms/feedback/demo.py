@@ -275,6 +275,8 @@ def seed(size: str, write: Callable[[str], None]) -> None:
         f"  {len(tickets)} tickets, {len(flat)} timeline events, {sum(t.breached for t in tickets)} breached"
     )
     _ratings(rng, tickets, rect_cal, now, write)
+    n_att = _seed_attachments(rng, 40 if size == "small" else 150)
+    write(f"  {n_att} ticket attachments (photos and letters)")
 
 
 def _ratings(
@@ -354,3 +356,35 @@ def _ratings(
     )
     Rating.objects.bulk_update(excluded, ["excluded", "excluded_reason"])
     write(f"  {len(ratings)} ratings, {len(rects)} rectification orders, {len(appeals)} appeals")
+
+
+#: A 1×1 PNG (the demo's "photo") and a short letter.
+DEMO_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _seed_attachments(rng: random.Random, count: int) -> int:
+    """Attach a photo or a customer's letter to some demo complaints (files under MEDIA_ROOT)."""
+    from django.core.files.base import ContentFile
+
+    from sqms.feedback.models import Attachment
+
+    ids = list(Ticket.objects.filter(number__startswith="DM", kind="complaint").values_list("id", flat=True))
+    picked = rng.sample(ids, min(count, len(ids)))
+    made = 0
+    for tid in picked:
+        ticket = Ticket.objects.get(pk=tid)
+        if rng.random() < 0.6:
+            name, content, ctype = "现场照片.png", DEMO_PNG, "image/png"
+        else:
+            name = "客户来信.txt"
+            content = f"关于工单 {ticket.number}：{ticket.title}。请尽快处理并回复。".encode()
+            ctype = "text/plain"
+        att = Attachment(ticket=ticket, name=name, size=len(content), content_type=ctype, public=False)
+        att.created_at = ticket.received_at + timedelta(minutes=rng.randint(1, 120))
+        att.file.save(name, ContentFile(content), save=False)
+        att.save()
+        made += 1
+    return made

@@ -255,17 +255,17 @@ class _Machine:
         p = np.repeat(ticket_pol, width)
         s = self.slot
         self.valid = s < pol.count[p]
-        self.unit = pol.unit[p, s]
+        flat = p * width + s  # one flat gather per table is cheaper than (p, s) pair indexing
+        self.unit = pol.unit.ravel().take(flat)
         self.nat = self.unit == U_NATURAL
-        self.amount = pol.amount[p, s]
-        self.max_amount = pol.max_amount[p, s]
-        self.pausable = pol.pausable[p, s]
-        self.extend = pol.extend[p, s]
-        self.starts_on = pol.starts[p, s]
-        self.stops_on = pol.stops[p, s]
-        self.name = pol.name[p, s]
-        self.name_obj = pol.name_obj[p, s]
-        self.unit_obj = pol.unit_obj[p, s]
+        self.amount = pol.amount.ravel().take(flat)
+        self.max_amount = pol.max_amount.ravel().take(flat)
+        self.pausable = pol.pausable.ravel().take(flat)
+        self.extend = pol.extend.ravel().take(flat)
+        self.starts_on = pol.starts.ravel().take(flat)
+        self.stops_on = pol.stops.ravel().take(flat)
+        self.name = pol.name.ravel().take(flat)
+        self.pol_row = p  # the objects (names, units) are looked up only when results are built
 
         def z() -> I64:
             return np.zeros(rows, dtype=np.int64)
@@ -663,13 +663,14 @@ class BatchResult:
             return out.tolist()  # type: ignore[no-any-return]
 
         state_objs = np.asarray(_STATES, dtype=object)[c["state"][vr]].tolist()
-        names_col = c["name_obj"][vr].tolist()
+        pr, sl = c["pol_row"][vr], c["slot"][vr]
+        names_col = c["pol_name_obj"][pr, sl].tolist()
         statuses_out = list(
             map(
                 _NEW_STATUS,
                 zip(
                     names_col,
-                    c["unit_obj"][vr].tolist(),
+                    c["pol_unit_obj"][pr, sl].tolist(),
                     state_objs,
                     c["nat"][vr].tolist(),
                     c["budget"][vr].tolist(),
@@ -791,8 +792,10 @@ def _empty_columns() -> dict[str, Any]:
         **dict.fromkeys(("ticket", "name", "state", "budget", "elapsed", "remaining", "paused"), z),
         **dict.fromkeys(("due", "start_ts", "br_ts", "ful_ts", "ignored", "final_status"), z),
         **dict.fromkeys(("valid", "started", "br", "ful", "nat", "final_paused"), b),
-        "name_obj": o,
-        "unit_obj": o,
+        "pol_row": z,
+        "slot": z,
+        "pol_name_obj": np.zeros((0, 1), dtype=object),
+        "pol_unit_obj": np.zeros((0, 1), dtype=object),
         "names": [],
         "status_text": (),
         "uncovered": {},
@@ -805,7 +808,7 @@ def _drop_tickets(c: dict[str, Any], keep: Bool, remap: I64) -> dict[str, Any]:
     out = dict(c)
     for key in ("ticket", "name", "state", "budget", "elapsed", "remaining", "paused", "due", "start_ts"):
         out[key] = c[key][rows]
-    for key in ("br_ts", "ful_ts", "ignored", "valid", "started", "br", "ful", "nat", "name_obj", "unit_obj"):
+    for key in ("br_ts", "ful_ts", "ignored", "valid", "started", "br", "ful", "nat", "pol_row", "slot"):
         out[key] = c[key][rows]
     out["ticket"] = remap[out["ticket"]]
     out["final_status"] = c["final_status"][keep]
@@ -885,8 +888,13 @@ def _run(
     created_flag = ev_flag[kd == K_CREATED]  # one per fast ticket, in ticket order
     # Extension target codes index ``targets``; milestone codes index ``names`` (as interned).
 
-    # Business positions of every event instant and of now.
-    mb, bad_mb = tl.cum_at(ts)
+    # Business positions of the instants that are used (creation and the active events below), and
+    # of now; any event outside the built timeline sends its ticket to the per-ticket path.
+    active = toggles | (kd == K_MILESTONE) | (kd == K_EXTENSION)
+    need = np.nonzero(active | (kd == K_CREATED))[0]
+    mb = np.zeros(len(ev), dtype=np.int64)
+    mb[need] = tl.cum_at(ts[need])[0]
+    bad_mb = (ts < tl.lo) | (ts >= tl.hi)
     now_mb_arr, _ = tl.cum_at(np.array([now_ts], dtype=np.int64))
     now_mb = int(now_mb_arr[0])
 
@@ -904,14 +912,15 @@ def _run(
     mach.start(rows0, c_ts[t_of], c_mb[t_of], ticket_paused[t_of])
 
     # The remaining events that can change anything, stepped by their position in the ticket.
-    active = toggles | (kd == K_MILESTONE) | (kd == K_EXTENSION)
     act = np.nonzero(active)[0]
     if len(act):
         a_tk = tk[act]
         counts = np.bincount(a_tk, minlength=nf)
         begins = np.cumsum(counts) - counts
         pos = np.arange(len(act), dtype=np.int64) - begins[a_tk]
-        order = np.argsort(pos, kind="stable")
+        # small non-negative positions: a stable sort of a narrow type is a radix sort
+        narrow = np.uint8 if int(pos.max()) < 256 else np.int64
+        order = np.argsort(pos.astype(narrow), kind="stable")
         bounds = np.searchsorted(pos[order], np.arange(int(pos.max()) + 2))
         for step in range(int(pos.max()) + 1):
             sel = act[order[bounds[step] : bounds[step + 1]]]
@@ -980,8 +989,10 @@ def _run(
         "ticket": m.ticket,
         "valid": m.valid,
         "name": m.name,
-        "name_obj": m.name_obj,
-        "unit_obj": m.unit_obj,
+        "pol_row": m.pol_row,
+        "slot": m.slot,
+        "pol_name_obj": pol.name_obj,
+        "pol_unit_obj": pol.unit_obj,
         "nat": m.nat,
         "state": state,
         "budget": budget,
