@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "huey.contrib.djhuey",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sqms.core",
     "sqms.core.ops",
     "sqms.org",
@@ -80,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sqms.core.security.headers.SqmsCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sqms.core.middleware.RequestIdMiddleware",
     "sqms.core.ops.middleware.OpsMiddleware",
@@ -87,9 +91,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sqms.core.security.twofactor.RequireTwoFactorMiddleware",
     "sqms.core.middleware.CurrentUserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "sqms.urls"
@@ -137,12 +144,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(env("SQMS_PASSWORD_MIN_LENGTH", "10"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Login throttling (django-axes): after SQMS_LOGIN_FAILURE_LIMIT failures for a user name from one address
+# that pair is locked for SQMS_LOGIN_LOCKOUT_MINUTES; admin login and the API token endpoint alike.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("SQMS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(env("SQMS_LOGIN_LOCKOUT_MINUTES", "30")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sqms.core.security.auth.lockout_response"
+AXES_VERBOSE = False
+# Two-factor sign-in (TOTP, django-otp): optional for everyone, required for these roles (comma-separated
+# role names; superusers count as system_admin).
+SQMS_REQUIRE_2FA_ROLES = env_list(
+    "SQMS_REQUIRE_2FA_ROLES", "system_admin,quality_manager" if PRODUCTION else ""
+)
+OTP_TOTP_ISSUER = env("SQMS_OTP_ISSUER", "SQMS")
+SQMS_TRUSTED_PROXY_HEADER = env("SQMS_TRUSTED_PROXY_HEADER")
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
@@ -214,10 +244,30 @@ DEFAULT_FROM_EMAIL = env("SQMS_DEFAULT_FROM_EMAIL", "SQMS <sqms@localhost>")
 
 # Security: always sensible, strict in production.
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(env("SQMS_SESSION_HOURS", "10")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SQMS_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content Security Policy (django-csp): everything from our own origin, no inline script; inline styles are
+# allowed because unfold's templates use style attributes. data: images for the QR code and charts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -256,7 +306,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("SQMS_LOG_LEVEL", "WARNING" if TESTING else "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}, "sqms.request": {"level": env("SQMS_REQUEST_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "huey": {"level": "WARNING"},
+        "sqms.request": {"level": env("SQMS_REQUEST_LOG_LEVEL", "INFO")},
+    },
 }
 
 from sqms.core.navigation import UNFOLD  # noqa: E402  (the back office's look and sidebar live with core)

@@ -151,9 +151,19 @@ class NotificationAdmin(ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ModelAdmin):
-    list_display = ["name", "user", "prefix", "can_write", "expires_at", "last_used_at", "revoked_at"]
-    fields = ["name", "can_write", "unit_paths", "expires_at"]
-    readonly_fields = ["prefix", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "can_write",
+        "apps",
+        "expires_at",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+    ]
+    fields = ["name", "can_write", "unit_paths", "apps", "expires_at"]
+    readonly_fields = ["prefix", "last_used_at", "last_used_ip", "revoked_at"]
     actions = ["revoke"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
@@ -188,6 +198,7 @@ class ApiTokenAdmin(ModelAdmin):
             can_write=obj.can_write,
             unit_paths=obj.unit_paths or [],
             days=days,
+            apps=obj.apps or [],
         )
         obj.pk = token.pk
         messages.warning(request, _("Copy the key now; it is not shown again: %(key)s") % {"key": key})

@@ -7,12 +7,13 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from sqms.core import selectors, services
-from sqms.core.apibase import Mapped, Page, require
+from sqms.core.apibase import ErrorOut, Mapped, Page, require
 from sqms.core.audit import readable_changes
 from sqms.core.errors import NotFound
 from sqms.core.io import export_kind, import_file
@@ -185,6 +186,7 @@ class TokenIn(Schema):
     name: str
     can_write: bool = False
     unit_paths: list[str] = []
+    apps: list[str] = []
     days: int | None = None
 
 
@@ -194,9 +196,11 @@ class TokenOut(Schema):
     prefix: str
     can_write: bool
     unit_paths: list[str]
+    apps: list[str]
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    last_used_ip: str | None
     created_at: datetime
 
 
@@ -218,6 +222,60 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status:
         can_write=payload.can_write,
         unit_paths=payload.unit_paths,
         days=payload.days,
+        apps=payload.apps,
+    )
+    data = TokenOut.from_orm(token).dict()
+    data["key"] = key
+    return Status(201, data)
+
+
+def _error(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> Any:
+    from django.http import JsonResponse
+
+    return JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
+
+
+class PasswordTokenIn(Schema):
+    username: str
+    password: str
+    otp: str = ""
+    name: str = "api"
+    can_write: bool = False
+    apps: list[str] = []
+    days: int | None = None
+
+
+@router.post("/auth/token", auth=None, response={201: TokenCreatedOut, 401: ErrorOut, 429: ErrorOut})
+def password_token(request: HttpRequest, payload: PasswordTokenIn) -> Any:
+    """Exchange a user name and password (and the two-factor code, if the user has one) for a new API
+    token. Failed attempts count towards the sign-in lock-out like the back-office login."""
+    from django.contrib.auth import authenticate
+
+    from sqms.core.security.auth import lockout_response
+    from sqms.core.security.twofactor import has_device, required_for
+
+    user = authenticate(request, username=payload.username[:150], password=payload.password[:4096])
+    if getattr(request, "axes_locked_out", False):
+        return lockout_response(request)
+    if user is None or not user.is_active:
+        return _error(401, "unauthenticated", _("Wrong user name or password."))
+    if has_device(user) or required_for(user):
+        from django_otp import match_token
+
+        if not has_device(user) or match_token(user, payload.otp.strip()) is None:
+            return _error(
+                401,
+                "two_factor_required",
+                _("A valid two-factor code (otp) is required for this account."),
+                {"otp": [_("Enter the current 6-digit code.")]},
+            )
+    token, key = services.create_api_token(
+        actor=user,
+        user=user,
+        name=payload.name or "api",
+        can_write=payload.can_write,
+        days=payload.days,
+        apps=payload.apps,
     )
     data = TokenOut.from_orm(token).dict()
     data["key"] = key

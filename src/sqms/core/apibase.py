@@ -3,6 +3,7 @@ shape ``{"error": {"code", "message", "fields"}}``, pagination, and permission h
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -19,18 +20,31 @@ from sqms.core.scoping import Scope, forget_scope, scope_for
 from sqms.core.services import authenticate_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+log = logging.getLogger("sqms.security")
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer sqms_…``. The token acts as its user, narrowed by the token's own limits."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        api_token = authenticate_token(token)
+        from sqms.core.security.auth import app_of_request, client_ip
+
+        api_token = authenticate_token(token, ip=client_ip(request))
         if api_token is None:
             return None
         user = api_token.user
+        log.info(
+            "api token use: token=%s user=%s %s %s ip=%s",
+            api_token.prefix,
+            user.username,
+            request.method,
+            request.path,
+            client_ip(request),
+        )
         if request.method not in SAFE_METHODS and not api_token.can_write:
             raise Forbidden(_("This API token is read-only."))
+        if api_token.apps and app_of_request(request) not in api_token.apps:
+            raise Forbidden(_("This API token is not allowed to use this module."))
         if api_token.unit_paths:
             base = scope_for(user)
             narrowed = tuple(p for p in api_token.unit_paths if base.covers_path(p))

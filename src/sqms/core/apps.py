@@ -37,3 +37,6 @@ class CoreConfig(AppConfig):
         register_nav(
             "system", NavItem(_("Users"), "person", admin_model_url("auth", "user"), "auth.view_user", 40)
         )
+        register_nav(
+            "system", NavItem(_("Two-factor sign-in"), "phonelink_lock", "core:sqms_2fa_setup", signed_in, 35)
+        )

@@ -183,8 +183,9 @@ class Comment(models.Model):
 class ApiToken(models.Model):
     """A per-integration API token. Only a SHA-256 hash is stored; the key is shown once at creation.
 
-    A token acts as its user but can be narrowed: to some org units (a subset of the user's scope) and
-    to read-only use."""
+    A token acts as its user but can be narrowed: to some org units (a subset of the user's scope), to
+    some modules (app labels such as "feedback") and to read-only use. It expires, can be revoked, and
+    its use is logged (logger ``sqms.security``; last use time and address on the token)."""
 
     name = models.CharField(_("name"), max_length=100)
     user = models.ForeignKey(
@@ -197,9 +198,13 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     can_write = models.BooleanField(_("may write"), default=False)
     unit_paths = models.JSONField(_("restricted to org units"), default=list, blank=True)
+    apps = models.JSONField(
+        _("restricted to modules"), default=list, blank=True, help_text=_("Empty: every module.")
+    )
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

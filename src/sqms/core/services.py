@@ -255,6 +255,7 @@ def create_api_token(
     can_write: bool = False,
     unit_paths: list[str] | None = None,
     days: int | None = None,
+    apps: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its key; only the hash is kept, so the key is shown once."""
     if actor.pk != user.pk and not actor.has_perm("core.add_apitoken"):
@@ -267,6 +268,16 @@ def create_api_token(
             raise ValidationFailed(
                 fields={"unit_paths": [_("A token cannot reach beyond its user's org units.")]}
             )
+    from sqms.core.security.auth import token_module_labels
+
+    known = token_module_labels()
+    unknown = [a for a in apps or [] if a not in known]
+    if unknown:
+        raise ValidationFailed(
+            fields={"apps": [_("Unknown module: %(names)s") % {"names": ", ".join(map(str, unknown))}]}
+        )
+    if days is not None and not 0 <= days <= 3660:
+        raise ValidationFailed(fields={"days": [_("Between 0 (never expires) and 3660 days.")]})
     key = "sqms_" + secrets.token_urlsafe(32)
     days = settings.SQMS_API_TOKEN_DAYS if days is None else days
     token = ApiToken.objects.create(
@@ -276,6 +287,7 @@ def create_api_token(
         key_hash=ApiToken.hash_key(key),
         can_write=can_write,
         unit_paths=list(unit_paths or []),
+        apps=sorted(set(apps or [])),
         expires_at=timezone.now() + timedelta(days=days) if days else None,
         created_by=actor,
     )
@@ -294,14 +306,19 @@ def revoke_api_token(token: ApiToken, *, actor: Any) -> ApiToken:
     return token
 
 
-def authenticate_token(key: str) -> ApiToken | None:
-    if not key:
+def authenticate_token(key: str, ip: str | None = None) -> ApiToken | None:
+    if not key or len(key) > 200:
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
     if token is None or not token.is_usable() or not token.user.is_active:
         return None
     now = timezone.now()
-    # Writing last_used_at on every request would serialise API traffic on one row; once a minute is enough.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=60):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # Writing last_used_at on every request would serialise API traffic on one row; once a minute (or on a
+    # new address) is enough. Every use is logged by the caller (logger "sqms.security").
+    if (
+        token.last_used_at is None
+        or now - token.last_used_at > timedelta(seconds=60)
+        or (ip and ip != token.last_used_ip)
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip or None)
     return token

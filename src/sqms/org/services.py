@@ -108,6 +108,13 @@ def create_staff(
         raise ValidationFailed(fields={"username": [_("This user name is taken.")]})
     user = User(username=username, email=email, first_name=name, is_staff=True)  # may use the back office
     if password:
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        try:
+            validate_password(password, user)
+        except DjangoValidationError as exc:
+            raise ValidationFailed(fields={"password": [str(m) for m in exc.messages]}) from exc
         user.set_password(password)
     else:
         user.set_unusable_password()
