@@ -787,7 +787,6 @@ def compute_columns(cal: BusinessCalendar, cols: EventColumns, now: datetime) ->
 def _empty_columns() -> dict[str, Any]:
     z = np.zeros(0, dtype=np.int64)
     b = np.zeros(0, dtype=np.bool_)
-    o = np.zeros(0, dtype=object)
     return {
         **dict.fromkeys(("ticket", "name", "state", "budget", "elapsed", "remaining", "paused"), z),
         **dict.fromkeys(("due", "start_ts", "br_ts", "ful_ts", "ignored", "final_status"), z),
