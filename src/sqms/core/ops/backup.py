@@ -11,7 +11,8 @@ An archive ``sqms-backup-<UTC time>.tar`` holds:
 * ``media/…`` — every file under MEDIA_ROOT.
 
 Table checksum: the sum modulo 2**64 of a 64-bit hash of every row's text (order-independent, so it needs
-no sort); PostgreSQL computes it in the server (``md5(row::text)``), SQLite in Python.  A restore is
+no sort); PostgreSQL computes it in the server (``md5(row::text)``), SQLite in Python over ``quote()`` of each
+column.  A restore is
 verified against the manifest table by table and file by file; any difference is an error.
 """
 
@@ -68,8 +69,7 @@ def media_manifest(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def _row_hash(row: tuple[Any, ...]) -> int:
-    text = "\x1f".join("\x00" if v is None else (v.hex() if isinstance(v, bytes) else str(v)) for v in row)
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(str(row[0]).encode(), digest_size=8).digest(), "big")
 
 
 def sqlite_table_stats(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
@@ -83,7 +83,10 @@ def sqlite_table_stats(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     for table in tables:
         count = 0
         total = 0
-        for row in conn.execute(f'SELECT * FROM "{table}"'):
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+        # quote() renders every value as SQLite's own literal, whatever converters the connection has
+        select = " || ',' || ".join(f"quote({_quote(c)})" for c in cols) or "''"
+        for row in conn.execute(f"SELECT {select} FROM {_quote(table)}"):
             count += 1
             total = (total + _row_hash(row)) & MASK
         out[table] = {"rows": count, "checksum": f"{total:016x}"}
@@ -407,14 +410,16 @@ def _restore_copy(folder: Path, manifest: dict[str, Any], alias: str) -> None:
     """COPY archives hold data only: bring the schema to the archive's migrations, then load every table
     in one transaction (Django's foreign keys are DEFERRABLE, checked at commit)."""
     from django.core.management import call_command
+    from django.db.migrations.loader import MigrationLoader
 
+    code = {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).graph.nodes}
+    if code != set(manifest["migrations"]):
+        raise BackupError(
+            "this release's migrations differ from the archive's: restore with the release that made it, "
+            "then upgrade (sqms migrate)"
+        )
     call_command("migrate", database=alias, interactive=False, verbosity=0)
     conn = connections[alias]
-    have = set(_applied_migrations(conn))
-    if have != set(manifest["migrations"]):
-        raise BackupError(
-            "the code's migrations differ from the archive's: restore with the matching release"
-        )
     with conn.cursor() as cursor:
         cursor.execute("BEGIN")
         try:
