@@ -43,8 +43,10 @@ seed: install
 serve: install
 	SQMS_PRODUCTION=$${SQMS_PRODUCTION:-1} $(SQMS) collectstatic --noinput -v0
 	SQMS_PRODUCTION=$${SQMS_PRODUCTION:-1} $(SQMS) migrate --noinput -v0
-	SQMS_PRODUCTION=$${SQMS_PRODUCTION:-1} $(VENV)/bin/gunicorn sqms.wsgi --bind $(HOST):$(PORT) \
-	  --workers $${SQMS_WEB_WORKERS:-4} --access-logfile -
+	SQMS_PRODUCTION=$${SQMS_PRODUCTION:-1} \
+	  PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$${SQMS_DATA_DIR:-var}/prometheus} \
+	  $(VENV)/bin/gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi --bind $(HOST):$(PORT) \
+	  --workers $${SQMS_WEB_WORKERS:-4}
 
 worker: install
 	$(SQMS) worker
@@ -72,7 +74,7 @@ pytest: install
 test: lint typecheck migrations-check contracts pytest
 
 bench: install
-	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	BENCH_SIZE=$${BENCH_SIZE:-small} $(PY) bench/run.py
 
 APPS_WITH_OWN_CATALOGUE := feedback surveys text kpi evaluation improvement audits documents people reports
 

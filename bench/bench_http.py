@@ -1,0 +1,423 @@
+"""Benchmark: HTTP load against the production server (``make serve``: gunicorn, DEBUG off) on 127.0.0.1.
+
+    BENCH_SIZE=small|full .venv/bin/python bench/bench_http.py
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres …   (PostgreSQL: a fresh database is
+                                                                       created next to it and dropped)
+
+1. A temporary data directory with a SQLite database (or a fresh PostgreSQL database), migrated and seeded
+   with the small demo organisation (``sqms demo --size small``); the seeded SQLite file is cached under
+   ``var/bench-cache/`` keyed by the migrations, so later runs skip the seeding.
+2. ``gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi`` with ``SQMS_PRODUCTION=1`` and
+   ``SQMS_WEB_WORKERS`` (default 4) sync workers, behind no proxy (``X-Forwarded-Proto: https`` is sent as
+   nginx would).
+3. An *open-loop* load generator (this file): requests are scheduled at a fixed rate for a fixed duration
+   whatever the server does, sent by a pool of threads, and each latency is measured from the *scheduled*
+   time (a late send counts against the server: no coordinated omission).  It stops itself after the
+   duration plus a drain timeout.
+   * complaint creation: ``POST /api/v1/feedback`` with an API token (targets: 200 req/s for 60 s,
+     p99 <= 100 ms, zero errors);
+   * the executive dashboard page ``GET /evaluation/dashboard/`` signed in (target: p95 <= 300 ms at
+     20 req/s; the issue's 10,000,000 service records are NOT seeded here: the small demo has a few
+     thousand, so this measures the page, not the data volume).
+4. Peak resident memory of the server processes (master + workers), sampled every 0.2 s.
+
+``small`` runs 8 s per scenario at a quarter of the target rate; ``full`` runs the targets' 60 s.  The
+load generator shares the machine's cores with the server; its own CPU use is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from common import Row, emit, size  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+SQMS = str(VENV_BIN / "sqms")
+GUNICORN = str(VENV_BIN / "gunicorn")
+
+
+@dataclass
+class Scenario:
+    name: str
+    rate: float
+    seconds: float
+    method: str
+    path: str
+    target_quantile: str
+    target_ms: float
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    ok_status: tuple[int, ...] = (200, 201)
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    late_starts: int = 0
+    sent: int = 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _migrations_key() -> str:
+    h = hashlib.sha256()
+    for path in sorted((PROJECT / "src" / "sqms").rglob("migrations/*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(cmd, env=env, cwd=PROJECT, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+
+
+SEED_SCRIPT = """
+import json, django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sqms.settings")
+django.setup()
+from django.contrib.auth import get_user_model
+from django.test import Client
+from sqms.core.services import create_api_token
+from sqms.org.models import OrgUnit
+User = get_user_model()
+admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+token, key = create_api_token(actor=admin, user=admin, name="bench", can_write=True)
+unit = OrgUnit.objects.filter(active=True, kind__in=["outlet", "branch"]).order_by("path").first()
+viewer = User.objects.filter(is_superuser=False, is_staff=True, role_assignments__role="executive").first()
+viewer = viewer or admin
+c = Client()
+c.force_login(viewer)
+print(json.dumps({"key": key, "unit": unit.code, "session": c.cookies["sessionid"].value, "viewer": viewer.username}))
+"""
+
+
+def prepare(tmp: Path, env: dict[str, str]) -> dict[str, str]:
+    """Migrate and seed (SQLite: from the cache when it exists); return the API key, unit and session."""
+    cache = PROJECT / "var" / "bench-cache" / f"http-{_migrations_key()}.sqlite3"
+    db = tmp / "sqms.sqlite3"
+    if "DATABASE_URL" not in env and cache.exists():
+        shutil.copyfile(cache, db)
+        _run([SQMS, "migrate", "--noinput", "-v0"], env)
+    else:
+        t0 = time.monotonic()
+        _run([SQMS, "migrate", "--noinput", "-v0"], env)
+        _run([SQMS, "demo", "--size", "small"], {**env, "SQMS_DEMO": "1"})
+        print(f"migrated and seeded in {time.monotonic() - t0:.0f} s")
+        if "DATABASE_URL" not in env:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            import sqlite3
+
+            src = sqlite3.connect(db)
+            dst = sqlite3.connect(cache.with_suffix(".partial"))
+            src.backup(dst)
+            src.close()
+            dst.close()
+            cache.with_suffix(".partial").rename(cache)
+    out = subprocess.run(
+        [sys.executable, "-c", SEED_SCRIPT], env=env, cwd=PROJECT, capture_output=True, text=True, check=False
+    )
+    if out.returncode:
+        raise SystemExit(out.stderr[-4000:])
+    data: dict[str, str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    _run([SQMS, "collectstatic", "--noinput", "-v0"], env)
+    proc = subprocess.Popen(
+        [GUNICORN, "-c", "python:sqms.core.ops.gunicorn_conf", "sqms.wsgi", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(Path(env["SQMS_DATA_DIR"]) / "gunicorn.log", "wb"),  # noqa: SIM115
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(
+                f"http://127.0.0.1:{port}/readyz", headers={"X-Forwarded-Proto": "https"}, timeout=2
+            )
+            if r.status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.3)
+    log = (Path(env["SQMS_DATA_DIR"]) / "gunicorn.log").read_text(errors="replace")[-3000:]
+    proc.kill()
+    raise SystemExit(f"gunicorn did not become ready:\n{log}")
+
+
+class RssSampler(threading.Thread):
+    """Peak of the summed resident memory of the server's process tree."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self.stop = threading.Event()
+
+    def _tree_rss(self) -> int:
+        try:
+            import psutil
+
+            parent = psutil.Process(self.pid)
+            procs = [parent, *parent.children(recursive=True)]
+            total = 0
+            for p in procs:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    continue
+            return total
+        except ImportError:
+            return self._proc_rss()
+        except Exception:
+            return 0
+
+    def _proc_rss(self) -> int:
+        total = 0
+        page = os.sysconf("SC_PAGE_SIZE")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(entry.name) == self.pid or int(stat[1]) == self.pid:
+                    total += int((entry / "statm").read_text().split()[1]) * page
+            except (OSError, IndexError, ValueError):
+                continue
+        return total
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self._tree_rss())
+            self.stop.wait(0.2)
+
+
+def load(base: str, sc: Scenario, threads: int) -> Result:
+    """Open loop: request i is due at start + i / rate; latency counts from the due time."""
+    res = Result()
+    lock = threading.Lock()
+    due: queue.Queue[float | None] = queue.Queue()
+    n = int(sc.rate * sc.seconds)
+    start = time.perf_counter() + 0.2
+
+    def worker() -> None:
+        with httpx.Client(
+            base_url=base, timeout=10.0, headers={"X-Forwarded-Proto": "https", **sc.headers}
+        ) as c:
+            while True:
+                t_due = due.get()
+                if t_due is None:
+                    return
+                wait = t_due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                late = wait < -0.005
+                body = sc.body() if callable(sc.body) else sc.body
+                try:
+                    r = c.request(sc.method, sc.path, json=body)
+                    status = r.status_code
+                except httpx.HTTPError:
+                    status = 0
+                latency = time.perf_counter() - t_due
+                with lock:
+                    res.sent += 1
+                    res.late_starts += late
+                    res.statuses[status] = res.statuses.get(status, 0) + 1
+                    if status in sc.ok_status:
+                        res.latencies.append(latency)
+                    else:
+                        res.errors += 1
+
+    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    # Feed due times just in time so a slow server builds up a backlog rather than the feeder racing ahead.
+    for i in range(n):
+        t_due = start + i / sc.rate
+        ahead = t_due - time.perf_counter() - 0.05
+        if ahead > 0:
+            time.sleep(ahead)
+        due.put(t_due)
+    for _ in pool:
+        due.put(None)
+    deadline = time.perf_counter() + 15
+    for t in pool:
+        t.join(max(0.0, deadline - time.perf_counter()))
+    return res
+
+
+def quantile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def main() -> None:
+    full = size() == "full"
+    tmp = Path(tempfile.mkdtemp(prefix="sqms-bench-http-"))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SQMS_", "DATABASE_", "PROMETHEUS_"))}
+    env.update(
+        SQMS_DATA_DIR=str(tmp),
+        SQMS_PRODUCTION="1",
+        SQMS_SECRET_KEY=secrets.token_urlsafe(50),
+        SQMS_ALLOWED_HOSTS="127.0.0.1,localhost",
+        SQMS_WEB_WORKERS=os.environ.get("SQMS_WEB_WORKERS", "4"),
+        SQMS_LOG_LEVEL="WARNING",
+        SQMS_REQUIRE_2FA_ROLES="",
+        SQMS_LOGIN_FAILURE_LIMIT="1000",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp / "prometheus"),
+        SQMS_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    pg_admin_url = os.environ.get("BENCH_DATABASE_URL", "")
+    pg_db = ""
+    if pg_admin_url:
+        import psycopg
+
+        pg_db = f"sqms_bench_http_{os.getpid()}"
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{pg_db}"')
+        env["DATABASE_URL"] = pg_admin_url.rsplit("/", 1)[0] + "/" + pg_db
+    vendor = "PostgreSQL" if pg_db else "SQLite"
+    proc = None
+    try:
+        seed = prepare(tmp, env)
+        proc = start_server(env, port)
+        sampler = RssSampler(proc.pid)
+        sampler.start()
+        base = f"http://127.0.0.1:{port}"
+        counter = iter(range(10**9))
+
+        def complaint() -> dict[str, str]:
+            i = next(counter)
+            return {
+                "title": f"排队时间太长 #{i}",
+                "description": "在营业厅等了四十分钟，只有一个窗口开着。",
+                "kind": "complaint",
+                "org_unit": seed["unit"],
+                "contact_name": "王先生",
+                "contact_phone": "13800138000",
+            }
+
+        scale = 1.0 if full else 0.25
+        seconds = 60.0 if full else 8.0
+        scenarios = [
+            Scenario(
+                "complaint create",
+                200 * scale,
+                seconds,
+                "POST",
+                "/api/v1/feedback",
+                "p99",
+                100.0,
+                body=complaint,
+                headers={"Authorization": f"Bearer {seed['key']}"},
+            ),
+            Scenario(
+                "dashboard page",
+                20 * scale if full else 5.0,
+                seconds,
+                "GET",
+                "/evaluation/dashboard/",
+                "p95",
+                300.0,
+                headers={"Cookie": f"sessionid={seed['session']}"},
+                ok_status=(200,),
+            ),
+        ]
+        rows: list[Row] = []
+        cpu0 = time.process_time()
+        for sc in scenarios:
+            # warm every worker up (imports, first queries) outside the measurement
+            with httpx.Client(base_url=base, headers={"X-Forwarded-Proto": "https", **sc.headers}) as c:
+                for _ in range(8):
+                    c.request(sc.method, sc.path, json=sc.body() if callable(sc.body) else sc.body)
+            t0 = time.perf_counter()
+            res = load(base, sc, threads=64 if full else 24)
+            wall = time.perf_counter() - t0
+            lat = res.latencies
+            tag = f"{sc.name} @{sc.rate:g}/s×{sc.seconds:g}s ({vendor})"
+            q = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
+            for label, qq in q.items():
+                value = quantile(lat, qq) * 1000
+                rows.append(
+                    Row(
+                        f"{tag} {label}",
+                        round(value, 1),
+                        "ms",
+                        sc.target_ms if label == sc.target_quantile else None,
+                    )
+                )
+            rows.append(Row(f"{tag} errors", res.errors, "requests", 0))
+            achieved = len(lat) / sc.seconds
+            rows.append(
+                Row(f"{tag} completed rate", round(achieved, 1), "req/s", sc.rate, lower_is_better=False)
+            )
+            print(
+                f"{tag}: sent {res.sent}, statuses {res.statuses}, late starts {res.late_starts}, {wall:.1f} s"
+            )
+        sampler.stop.set()
+        sampler.join()
+        rows.append(
+            Row(
+                f"server peak RSS ({env['SQMS_WEB_WORKERS']} workers + master)",
+                round(sampler.peak / 2**20, 1),
+                "MiB",
+            )
+        )
+        rows.append(Row("load generator CPU", round(time.process_time() - cpu0, 1), "s"))
+        emit("http", rows)
+    finally:
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        if pg_db:
+            import psycopg
+
+            with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Gunicorn settings for ``make serve`` (``gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi``).
+
+Environment: ``SQMS_WEB_WORKERS`` (default 2 × cores + 1), ``SQMS_WEB_THREADS`` (default 1: sync workers),
+``SQMS_WEB_TIMEOUT`` (s, default 60), ``PROMETHEUS_MULTIPROC_DIR`` (metrics of every worker; emptied at
+start, a dead worker's live gauges are dropped).  Access log: off by default (the JSON request log of
+``sqms.request`` has the same facts plus request id and user); ``SQMS_WEB_ACCESS_LOG=1`` turns it on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+workers = int(os.environ.get("SQMS_WEB_WORKERS") or (2 * (os.cpu_count() or 1) + 1))
+threads = int(os.environ.get("SQMS_WEB_THREADS", "1"))
+timeout = int(os.environ.get("SQMS_WEB_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("SQMS_WEB_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+forwarded_allow_ips = os.environ.get("SQMS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-" if os.environ.get("SQMS_WEB_ACCESS_LOG") == "1" else None
+errorlog = "-"
+
+
+def on_starting(server: Any) -> None:
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        Path(path).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
