@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy
 from unfold.admin import StackedInline, TabularInline
 from unfold.decorators import action
 
+from sqms.core import audit
 from sqms.core.admin_base import ScopedAdmin
 from sqms.core.errors import DomainError
+from sqms.core.models import AuditAction
 from sqms.surveys import selectors, services
 from sqms.surveys.models import Campaign, Dimension, Question, Response, Section, Survey, SurveyVersion, Token
 
@@ -69,6 +71,10 @@ class VersionInline(TabularInline):
         return False
 
 
+def _row_name(obj: Any) -> str:
+    return str(getattr(obj, "code", "") or obj)
+
+
 @admin.register(Survey)
 class SurveyAdmin(ScopedAdmin):
     list_display = ["code", "title", "owner_unit", "status", "template", "preview_link"]
@@ -92,6 +98,59 @@ class SurveyAdmin(ScopedAdmin):
         return services.create_survey(
             actor=request.user, **{k: v for k, v in data.items() if k != "cleaning"}
         )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Inline edits of the builder (questions, sections, dimensions): one audit entry per changed,
+        added or deleted row, on the survey, with the row's before/after values."""
+        model = formset.model
+        if model not in (Question, Section, Dimension):
+            super().save_formset(request, form, formset, change)
+            return
+        survey = form.instance
+        label = {Question: _("Question"), Section: _("Section"), Dimension: _("Dimension")}[model]
+        befores: dict[int, dict[str, Any]] = {}
+        for f in formset.initial_forms:
+            if f.instance.pk and (f.has_changed() or f in formset.deleted_forms):
+                fresh = model.objects.filter(pk=f.instance.pk).first()
+                if fresh is not None:
+                    befores[f.instance.pk] = audit.snapshot(fresh)
+        deleted = [(f.instance.pk, str(f.instance)) for f in formset.deleted_forms if f.instance.pk]
+        formset.save()
+        for pk, name in deleted:
+            audit.record(
+                actor=request.user,
+                action=AuditAction.UPDATE,
+                instance=survey,
+                before=befores.get(pk),
+                after={},
+                verb=_("%(what)s %(name)s deleted") % {"what": label, "name": name},
+                extra={"row": f"{model._meta.model_name}:{pk}"},
+            )
+        for obj, _fields in formset.changed_objects:
+            after = audit.snapshot(obj)
+            if not audit.diff(befores.get(obj.pk), after):
+                continue  # the form saw a change (e.g. JSON re-formatted) but no value differs
+            audit.record(
+                actor=request.user,
+                action=AuditAction.UPDATE,
+                instance=survey,
+                before=befores.get(obj.pk),
+                after=after,
+                verb=_("%(what)s %(name)s changed") % {"what": label, "name": _row_name(obj)},
+                extra={"row": f"{model._meta.model_name}:{obj.pk}"},
+            )
+        for obj in formset.new_objects:
+            audit.record(
+                actor=request.user,
+                action=AuditAction.UPDATE,
+                instance=survey,
+                before={},
+                after=audit.snapshot(obj),
+                verb=_("%(what)s %(name)s added") % {"what": label, "name": _row_name(obj)},
+                extra={"row": f"{model._meta.model_name}:{obj.pk}"},
+            )
+        if formset.changed_objects or formset.new_objects or deleted:
+            services.touch_survey(survey)
 
     @action(description=gettext_lazy("Publish selected surveys (freeze a version)"))
     def publish_selected(self, request: HttpRequest, queryset: Any) -> None:

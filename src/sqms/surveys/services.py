@@ -171,6 +171,11 @@ def update_question(*, actor: Any, question: Question, changes: Mapping[str, Any
 
 
 def _touched(survey: Survey, actor: Any) -> None:
+    touch_survey(survey)
+
+
+def touch_survey(survey: Survey) -> None:
+    """Mark the survey as changed (its builder rows were edited)."""
     Survey.objects.filter(pk=survey.pk).update(updated_at=timezone.now())
 
 
