@@ -141,27 +141,58 @@ def _policy(pk: int | None) -> SlaPolicy | None:
     return p
 
 
-def ticket_clock(ticket: Ticket, now: datetime | None = None, rows: list[TicketEvent] | None = None) -> Any:
-    """The SLA clock of a ticket at ``now`` (a :class:`sqms.sla.TicketClock`), or None without a policy."""
+def ticket_events(
+    ticket: Ticket, rows: list[TicketEvent] | None = None, cache: dict[Any, Any] | None = None
+) -> tuple[Any, list[sla.Event]] | None:
+    """(engine calendar, the clock's event log) of a ticket, or None without a policy. ``cache`` (shared
+    by a sweep) keeps one engine policy per (priority, policy) so a batch sees few distinct policies."""
     policy = ticket.sla_policy if ticket.sla_policy_id else None
     if policy is None:
         return None
-    now = now or timezone.now()
-    cache: dict[tuple[str, Any], Any] = {}
+    cache = {} if cache is None else cache
 
     def policy_for(priority: str, policy_id: int | None) -> sla.ClockPolicy:
-        key = (priority, policy_id)
+        prio = priority or ticket.priority
+        key = (prio, policy_id if policy_id is not None else policy.pk, policy.pk)
         if key not in cache:
             p = policy if policy_id in (None, policy.pk) else (_policy(policy_id) or policy)
-            cache[key] = clock_policy(p, priority or ticket.priority)
-        return cache[key]
+            cache[key] = clock_policy(p, prio)
+        return cache[key]  # type: ignore[no-any-return]
 
     if rows is None:
         rows = list(ticket.events.all())
     events = events_for(ticket, rows, policy_for)
     if not any(isinstance(e, sla.Created) for e in events):
         events.insert(0, sla.Created(ticket.received_at, policy_for(ticket.priority, policy.pk)))
-    return sla.compute_ticket(engine_for(policy.calendar), events, now)
+    return engine_for(policy.calendar), events
+
+
+def ticket_clock(ticket: Ticket, now: datetime | None = None, rows: list[TicketEvent] | None = None) -> Any:
+    """The SLA clock of a ticket at ``now`` (a :class:`sqms.sla.TicketClock`), or None without a policy."""
+    found = ticket_events(ticket, rows)
+    if found is None:
+        return None
+    cal, events = found
+    return sla.compute_ticket(cal, events, now or timezone.now())
+
+
+def ticket_clocks(tickets: list[Ticket], rows: dict[int, list[TicketEvent]], now: datetime) -> dict[int, Any]:
+    """The clocks of many tickets at ``now`` (ticket id → clock; tickets without a policy left out),
+    through the engine's batch path, one batch per calendar; same answers as :func:`ticket_clock`."""
+    cache: dict[Any, Any] = {}
+    groups: dict[int, tuple[Any, list[int], list[list[sla.Event]]]] = {}
+    for t in tickets:
+        found = ticket_events(t, rows.get(t.pk, []), cache)
+        if found is None:
+            continue
+        cal, events = found
+        group = groups.setdefault(id(cal), (cal, [], []))
+        group[1].append(t.pk)
+        group[2].append(events)
+    out: dict[int, Any] = {}
+    for cal, ids, logs in groups.values():
+        out.update(zip(ids, sla.compute_many(cal, logs, now), strict=True))
+    return out
 
 
 def recompute_sla(ticket: Ticket, now: datetime | None = None) -> Any:
@@ -1120,9 +1151,10 @@ def sla_sweep(now: datetime | None = None, batch: int = 2000) -> dict[str, int]:
             rows[ev.ticket_id].append(ev)
         fired = set(Escalation.objects.filter(ticket_id__in=ids).values_list("ticket_id", "target", "step"))
         updates = []
+        clocks = ticket_clocks(chunk, rows, now)
         for t in chunk:
             stats["tickets"] += 1
-            clock = ticket_clock(t, now, rows[t.pk])
+            clock = clocks.get(t.pk)
             if clock is None:
                 continue
             breached = any(s.state == sla.State.BREACHED for s in clock.targets.values())
