@@ -210,4 +210,42 @@ def test_demo_attachments_are_real_files(org: Any, make_ticket: Any, media: Path
     assert _seed_attachments(random.Random(1), 3) == 3
     atts = list(Attachment.objects.all())
     assert len(atts) == 3 and all(Path(a.file.path).is_file() for a in atts)
-    assert all(media in Path(a.file.path).parents and a.size == Path(a.file.path).stat().st_size for a in atts)
+    assert all(
+        media in Path(a.file.path).parents and a.size == Path(a.file.path).stat().st_size for a in atts
+    )
+
+
+def test_public_form_upload_and_tracking_page_files(org: Any, make_ticket: Any) -> None:
+    from django.core.cache import cache
+    from django.test import Client
+
+    from sqms.feedback.models import Ticket
+
+    cache.clear()
+    c = Client()
+    form = {
+        "kind": "complaint",
+        "org_unit": org.team_a.pk,
+        "title": "路灯不亮",
+        "description": "小区门口路灯坏了一周",
+        "contact_name": "张先生",
+        "contact_phone": "13800002222",
+    }
+    bad = c.post("/complaints/new/", {**form, "attachment": SimpleUploadedFile("x.exe", b"MZ")})
+    assert bad.status_code == 200 and not Ticket.objects.filter(title="路灯不亮").exists()
+    assert "attachment" in bad.context["form"].errors
+    r = c.post("/complaints/new/", {**form, "attachment": SimpleUploadedFile("路灯.png", PNG)})
+    assert r.status_code == 200
+    t = Ticket.objects.get(title="路灯不亮")
+    att = Attachment.objects.get(ticket=t)
+    assert att.public and att.created_by is None and att.name == "路灯.png"
+    internal = services.add_attachment(t, actor=org.agent_a, file=SimpleUploadedFile("内部.txt", b"note"))
+    page = c.get("/complaints/track/", {"number": t.number, "code": t.verification_code})
+    html = page.content.decode()
+    assert "路灯.png" in html and "内部.txt" not in html
+    url = f"/complaints/track/files/{att.pk}/"
+    got = c.get(url, {"number": t.number, "code": t.verification_code})
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PNG
+    assert c.get(url, {"number": t.number, "code": "000000"}).status_code == 404
+    internal_url = f"/complaints/track/files/{internal.pk}/"
+    assert c.get(internal_url, {"number": t.number, "code": t.verification_code}).status_code == 404

@@ -610,14 +610,22 @@ def add_message(ticket: Ticket, *, actor: Any, body: str, public: bool) -> Ticke
 
 
 @transaction.atomic
-def add_attachment(ticket: Ticket, *, actor: Any, file: Any, public: bool = False) -> Any:
+def add_attachment(
+    ticket: Ticket, *, actor: Any, file: Any, public: bool = False, by_customer: bool = False
+) -> Any:
     """Attach an uploaded file to a ticket (size and type checked; stored under MEDIA_ROOT), with a
-    timeline line and an audit entry. Needs the right to change the ticket."""
+    timeline line and an audit entry. Needs the right to change the ticket, except for the customer's
+    own upload on the public form (``by_customer``: the caller has just created the ticket or checked
+    its number and verification code)."""
     from sqms.feedback.models import Attachment
 
     if file is None:
         raise ValidationFailed(_("Choose a file to upload."), fields={"file": [_("This field is required.")]})
-    locked = _lock(ticket, actor, None)
+    if by_customer:
+        actor, public = None, True
+        locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    else:
+        locked = _lock(ticket, actor, None)
     name = str(getattr(file, "name", "") or "file").rsplit("/", 1)[-1][:200]
     att = Attachment(
         ticket=locked,
@@ -640,7 +648,7 @@ def add_attachment(ticket: Ticket, *, actor: Any, file: Any, public: bool = Fals
         public=bool(public),
         data={"attachment": att.pk, "size": att.size},
     )
-    audit.record(actor=actor, action=AuditAction.CREATE, instance=att, after=audit.snapshot(att))
+    audit.record(actor=actor or "public", action=AuditAction.CREATE, instance=att, after=audit.snapshot(att))
     return att
 
 

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -57,7 +58,27 @@ class ComplaintForm(forms.Form):
         error_messages={"invalid": gettext_lazy("Enter a valid phone number.")},
     )
     contact_email = forms.EmailField(label=gettext_lazy("E-mail (optional)"), required=False)
+    attachment = forms.FileField(
+        label=gettext_lazy("Photo or document (optional)"),
+        required=False,
+        help_text=gettext_lazy(
+            "At most 10 MB: a photo, PDF, Word or Excel file, a recording or a text file."
+        ),
+    )
     website = forms.CharField(required=False, label="Website")  # honeypot: people leave it empty
+
+    def clean_attachment(self) -> Any:
+        from django.core.exceptions import ValidationError
+
+        from sqms.feedback.models import validate_attachment
+
+        f = self.cleaned_data.get("attachment")
+        if f:
+            try:
+                validate_attachment(f)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return f
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,7 +112,7 @@ def _rate_limited(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     """Public complaint/suggestion form; returns the ticket number and verification code."""
-    form = ComplaintForm(request.POST or None)
+    form = ComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if request.POST.get("website"):  # honeypot filled: pretend success, store nothing
             return render(request, "feedback/public_done.html", {"ticket": None})
@@ -106,26 +127,35 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                ticket, _created = services.create_ticket(
-                    actor=None,
-                    public=True,
-                    data={
-                        "kind": d["kind"],
-                        "org_unit": d["org_unit"],
-                        "category": d["category"],
-                        "title": d["title"],
-                        "description": d["description"],
-                        "contact_name": d["contact_name"],
-                        "contact_phone": d["contact_phone"],
-                        "contact_email": d["contact_email"],
-                        "channel": Channel.WEB,
-                    },
-                )
+                with transaction.atomic():
+                    ticket = _create_public(d)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 return render(request, "feedback/public_done.html", {"ticket": ticket})
     return render(request, "feedback/public_new.html", {"form": form})
+
+
+def _create_public(d: dict[str, Any]) -> Ticket:
+    """The ticket of the public form and its optional attachment, together or not at all."""
+    ticket, _created = services.create_ticket(
+        actor=None,
+        public=True,
+        data={
+            "kind": d["kind"],
+            "org_unit": d["org_unit"],
+            "category": d["category"],
+            "title": d["title"],
+            "description": d["description"],
+            "contact_name": d["contact_name"],
+            "contact_phone": d["contact_phone"],
+            "contact_email": d["contact_email"],
+            "channel": Channel.WEB,
+        },
+    )
+    if d.get("attachment"):
+        services.add_attachment(ticket, actor=None, file=d["attachment"], by_customer=True)
+    return ticket
 
 
 class FollowupForm(forms.Form):
@@ -188,7 +218,25 @@ def complaint_track(request: HttpRequest) -> HttpResponse:
         ctx["can_follow_up"] = ticket.status == Status.RESOLVED
         rating = ticket.ratings.first()
         ctx["rating"] = rating
+        ctx["attachments"] = ticket.attachments.filter(public=True, archived_at__isnull=True)
     return render(request, "feedback/public_track.html", ctx)
+
+
+@require_http_methods(["GET"])
+def complaint_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """Download a customer-visible attachment of a case (number + verification code in the query)."""
+    from django.http import FileResponse, Http404
+
+    if _lookup_limited(request):
+        return HttpResponse(_("Too many attempts. Please try again later."), status=429)
+    try:
+        ticket = services.find_for_customer(request.GET.get("number", ""), request.GET.get("code", ""))
+    except DomainError as exc:
+        raise Http404 from exc
+    att = ticket.attachments.filter(pk=attachment_id, public=True, archived_at__isnull=True).first()
+    if att is None:
+        raise Http404
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
 
 
 def _lookup_limited(request: HttpRequest) -> bool:
