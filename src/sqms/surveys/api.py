@@ -469,7 +469,7 @@ def results(request: HttpRequest, code: str, f: Query[ResultFilter]) -> dict[str
 
 
 class ExportFilter(ResultFilter):
-    format: str = "csv"
+    format: str = "csv"  # csv, xlsx or sav (SPSS)
     shape: str = "wide"
     data: str = "cleaned"
 
@@ -479,10 +479,25 @@ def export(request: HttpRequest, code: str, f: Query[ExportFilter]) -> HttpRespo
     format, shape, data = f.format, f.shape, f.data
     c = _campaign(request, code)
     require(request, "surveys.view_response")
-    headers, rows = selectors.export_rows(
-        request.user, c, cleaned=data == "cleaned", shape=shape, f=_filters(request, c, f)
+    if format == "sav":  # SPSS: wide, with variable labels, value labels and user-missing codes
+        shape = "wide"
+        body = selectors.export_sav(request.user, c, cleaned=data == "cleaned", f=_filters(request, c, f))
+        content_type = "application/x-spss-sav"
+    else:
+        headers, rows = selectors.export_rows(
+            request.user, c, cleaned=data == "cleaned", shape=shape, f=_filters(request, c, f)
+        )
+        body, content_type = export_table(headers, rows, format)
+    from sqms.core import audit
+    from sqms.core.models import AuditAction
+
+    audit.record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        instance=c,
+        verb=f"export responses {shape} {format}",
+        extra={"cleaned": data == "cleaned", "via": "api"},
     )
-    body, content_type = export_table(headers, rows, format)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{c.code}-{data}-{shape}.{format}"'
     return response

@@ -364,6 +364,24 @@ def export_rows(
     return (long if shape == "long" else wide)(campaign.version, rows)
 
 
+def export_sav(user: Any, campaign: Campaign, *, cleaned: bool, f: Filters | None = None) -> bytes:
+    """The responses as an SPSS ``.sav`` file (labels in the current language, see ``surveys.spss``)."""
+    from sqms.surveys.spss import write_sav
+
+    f = f or Filters(status="included" if cleaned else "all")
+    if not cleaned:
+        f.status = "all"
+    qs = (
+        filtered(user, campaign, f).filter(version=campaign.version).select_related("org_unit").order_by("pk")
+    )
+    return write_sav(
+        campaign.version,
+        qs.iterator(chunk_size=2000),
+        lang=get_language() or "zh-hans",
+        file_label=f"{campaign.code} v{campaign.version.number}",
+    )
+
+
 def export_all_responses(user: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
     """The generic export (``sqms export survey-responses``): one line per response, every campaign."""
     qs = responses(user).select_related("org_unit", "campaign").order_by("pk")

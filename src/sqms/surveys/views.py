@@ -432,9 +432,16 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
     shape = request.GET.get("shape", "wide")
     cleaned = request.GET.get("data", "cleaned") == "cleaned"
     f = _filters(request, campaign)
-    headers, rows = selectors.export_rows(request.user, campaign, cleaned=cleaned, shape=shape, f=f)
     try:
-        data, content_type = export_table(headers, rows, fmt)
+        if fmt == "sav":
+            shape = "wide"
+            data, content_type = (
+                selectors.export_sav(request.user, campaign, cleaned=cleaned, f=f),
+                "application/x-spss-sav",
+            )
+        else:
+            headers, rows = selectors.export_rows(request.user, campaign, cleaned=cleaned, shape=shape, f=f)
+            data, content_type = export_table(headers, rows, fmt)
     except DomainError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("surveys:results", args=[pk]))
