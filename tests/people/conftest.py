@@ -146,6 +146,13 @@ def scene(org: Any) -> Scene:
     ticket(org.team_b, staff=sb, received_at=dt.datetime(2026, 9, 20, tzinfo=timezone.get_default_timezone()))
     rating(org.team_b, 5, at(12), t3)
     rating(org.team_b, 5, at(13), t4)
+    # A ticket naming nobody as staff concerned counts for its assignee (manager_b): CSAT 2.
+    rating(
+        org.branch_b,
+        2,
+        at(14),
+        ticket(org.branch_b, kind="inquiry", assignee=org.manager_b, received_at=at(14)),
+    )
     tpl = ChecklistTemplate.objects.create(code="TPL", name="template")
     for n, (unit, score) in enumerate([(org.team_a, "95.00"), (org.team_a, "91.00"), (org.team_b, "70.00")]):
         Inspection.objects.create(

@@ -2,8 +2,6 @@
 leaderboard), /points (ledger list, manual entry, approve, appeal) and /point-appeals (list, decide).
 Scoped and audited through the services."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Any

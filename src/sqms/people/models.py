@@ -60,7 +60,7 @@ class Rule(BusinessRecord):
     threshold = models.DecimalField(_("threshold"), max_digits=10, decimal_places=3, null=True, blank=True)
     mode = models.CharField(_("points given"), max_length=8, choices=Mode.choices, default=Mode.ONCE)
     points = models.IntegerField(
-        _("points"), validators=[MinValueValidator(-10000), MaxValueValidator(10000)]
+        pgettext_lazy("scorecard", "points"), validators=[MinValueValidator(-10000), MaxValueValidator(10000)]
     )
     org_unit = models.ForeignKey(
         "org.OrgUnit",
@@ -272,7 +272,7 @@ class PointEntry(BusinessRecord):
     )
     value = models.FloatField(_("metric value"), null=True, blank=True)
     occurrences = models.PositiveIntegerField(_("occurrences"), default=1)
-    points = models.IntegerField(_("points"))
+    points = models.IntegerField(pgettext_lazy("scorecard", "points"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=EntryStatus.choices, default=EntryStatus.PENDING, db_index=True
@@ -324,12 +324,17 @@ class PointAppeal(BusinessRecord):
     status = models.CharField(
         _("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.OPEN, db_index=True
     )
-    decision = models.TextField(_("decision"), blank=True)
+    decision = models.TextField(pgettext_lazy("points appeal", "decision"), blank=True)
     corrected_points = models.IntegerField(_("corrected points"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        USER, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER,
+        verbose_name=pgettext_lazy("points appeal", "decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("points appeal", "decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("points appeal")

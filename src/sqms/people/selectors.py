@@ -4,11 +4,12 @@ the leaderboard, and the scorecard figures of a period gathered through the owni
 Where the figures come from (all through the owning app's scoped selectors, none read their models):
 
 * CSAT — ``feedback.selectors.ratings`` (好差评 scores 1–5, excluded ratings left out); a staff member's
-  are the ratings of tickets naming him as the staff concerned;
+  are the ratings of his tickets (a ticket is his when it names him as the staff concerned, or else when
+  he is its assignee);
 * survey CSAT — ``surveys.selectors.responses`` + ``surveys.selectors.matrix`` (top-2-box % of the
   overall satisfaction items, as the KPI app counts it); units only;
 * valid complaints — ``feedback.selectors.tickets``: complaints received in the period that were not
-  merged into another ticket (duplicates) nor archived; a staff member's name him as staff concerned;
+  merged into another ticket (duplicates) nor archived; a staff member's are his tickets (as for CSAT);
 * inspection score — ``audits.selectors.inspections``: mean score (%) of completed inspections;
 * SLA attainment — ``feedback.selectors.tickets`` with a resolution target: % not breached; a staff
   member's are the tickets assigned to him;
@@ -31,6 +32,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sqms.core.errors import NotFound
 from sqms.core.scoping import scope_for, scoped
@@ -212,9 +214,23 @@ def gather(user: Any, period: Period) -> Gathered:
         org_unit__path__startswith=root,
     )
 
-    # Per staff member.
-    s_csat = _aggs(ratings, "ticket__staff_id", Sum("score"))
-    s_complaints = _aggs(complaints, "staff_id", Count("id"))
+    # Per staff member: a ticket is a person's when it names him as the staff concerned, or else when
+    # he is its assignee.
+    staff_by_user = {s.user_id: s.pk for s in staff}
+
+    def person_aggs(qs: QuerySet[Any], prefix: str, total: Any) -> dict[Any, domain.Agg]:
+        out: dict[Any, domain.Agg] = {}
+        rows = (
+            qs.order_by().values(f"{prefix}staff_id", f"{prefix}assignee_id").annotate(n=Count("id"), t=total)
+        )
+        for r in rows:
+            sid = r[f"{prefix}staff_id"] or staff_by_user.get(r[f"{prefix}assignee_id"])
+            if sid is not None:
+                out[sid] = out.get(sid, domain.Agg()) + domain.Agg(float(r["n"]), float(r["t"] or 0))
+        return out
+
+    s_csat = person_aggs(ratings, "ticket__", Sum("score"))
+    s_complaints = person_aggs(complaints, "", Count("id"))
     s_sla = _aggs(with_sla, "assignee_id", met)
     s_insp = _aggs(inspections, "staff_id", Sum("score"))
     s_train = _aggs(training, "staff_id", done)
@@ -231,7 +247,7 @@ def gather(user: Any, period: Period) -> Gathered:
     def count(a: domain.Agg | None) -> float:
         return a.n if a is not None else 0.0
 
-    def rnd(x: float | None, digits: int = 4) -> float | None:
+    def rnd(x: float | None, digits: int = 6) -> float | None:
         return None if x is None else round(x, digits)
 
     out = Gathered(subjects=[])
@@ -402,12 +418,12 @@ def quality_report_section(user: Any, start: dt.date, end: dt.date, unit_path: s
         "tables": [
             {
                 "title": _("Staff leaderboard (top 10)"),
-                "columns": [_("Rank"), _("Staff member"), _("Org unit"), _("Points")],
+                "columns": [_("Rank"), _("Staff member"), _("Org unit"), pgettext("scorecard", "Points")],
                 "rows": [[r.rank, r.label, unit_of[r.key], r.points] for r in ranked[:10]],
             },
             {
                 "title": _("Points by rule"),
-                "columns": [_("Code"), _("Rule"), _("Entries"), _("Points")],
+                "columns": [_("Code"), _("Rule"), _("Entries"), pgettext("scorecard", "Points")],
                 "rows": rule_rows,
             },
         ],
