@@ -272,3 +272,6 @@ def register_all() -> None:
     register_section(
         "documents", 90, gettext_lazy("Documents and training"), optional_app_section("documents")
     )
+    register_section(
+        "people", 95, gettext_lazy("Scorecards, rewards and penalties"), optional_app_section("people")
+    )
