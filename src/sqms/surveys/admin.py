@@ -193,6 +193,9 @@ class CampaignAdmin(ScopedAdmin):
         "quarantine_days",
         "token_days",
         "slug",
+        "push_secret",
+        "push_signature",
+        "push_sign_fields",
     ]
     readonly_fields = ["slug"]
     autocomplete_fields = ["org_unit"]

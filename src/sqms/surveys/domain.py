@@ -465,3 +465,75 @@ def group_counts(keys: Iterable[str]) -> dict[str, int]:
     for k in keys:
         out[k] += 1
     return dict(sorted(out.items()))
+
+
+# --- data push from an external survey tool ----------------------------------------------------------------
+
+PUSH_MAX_SKEW_S = 300
+
+
+def hmac_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``hex(HMAC-SHA256(secret, timestamp + "." + body))`` (the ``X-SQMS-Signature`` scheme)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def sha1_fields_signature(secret: str, payload: Mapping[str, Any], fields: Sequence[str]) -> str:
+    """``hex(SHA1(str(payload[f1]) + str(payload[f2]) + … + secret))``: the scheme of survey platforms that
+    sign a push by concatenating configured fields and the shared secret."""
+    import hashlib
+
+    text = "".join("" if payload.get(f) is None else str(payload.get(f)) for f in fields) + secret
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def push_signature_ok(
+    *,
+    scheme: str,
+    secret: str,
+    body: bytes,
+    payload: Mapping[str, Any],
+    header_signature: str,
+    header_timestamp: str,
+    fields: Sequence[str],
+    now: float,
+) -> str:
+    """ "" when the signature is valid, else the reason ("missing", "stale", "mismatch").
+
+    Comparisons are constant-time. The HMAC scheme signs a timestamp too and rejects one more than
+    ``PUSH_MAX_SKEW_S`` seconds away from ``now`` (a replayed request); the SHA-1 scheme has no timestamp,
+    so replays are stopped by the response id (duplicates are ignored)."""
+    import hmac
+
+    if not secret:
+        return "missing"
+    if scheme == "sha1-fields":
+        given = str(payload.get("sign", "")).lower()
+        if not given or not fields:
+            return "missing"
+        expected = sha1_fields_signature(secret, payload, fields)
+    else:
+        given = header_signature.removeprefix("sha256=").lower()
+        if not given or not header_timestamp:
+            return "missing"
+        try:
+            ts = float(header_timestamp)
+        except ValueError:
+            return "stale"
+        if abs(now - ts) > PUSH_MAX_SKEW_S:
+            return "stale"
+        expected = hmac_signature(secret, header_timestamp, body)
+    return "" if hmac.compare_digest(given, expected) else "mismatch"
+
+
+def push_raw_answers(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """JSON answers ``{code: value | [values]}`` as the form-like mapping ``check_answers`` takes."""
+    raw: dict[str, list[str]] = {}
+    for key, value in answers.items():
+        if value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        raw[str(key)] = [str(v) for v in values if v is not None and v != ""]
+    return raw

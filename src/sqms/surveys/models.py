@@ -283,6 +283,32 @@ class Campaign(BusinessRecord):
     )
     quarantine_days = models.PositiveIntegerField(_("quarantine (days)"), default=90)
     token_days = models.PositiveIntegerField(_("token validity (days)"), default=30)
+    push_secret = models.CharField(
+        _("push secret"),
+        max_length=128,
+        blank=True,
+        help_text=_(
+            "Shared secret of the data push from an external survey tool; empty = push disabled. "
+            "See the user guide for the signature."
+        ),
+    )
+    push_signature = models.CharField(
+        _("push signature"),
+        max_length=12,
+        choices=[
+            ("hmac-sha256", _("HMAC-SHA256 of timestamp and body (header X-SQMS-Signature)")),
+            ("sha1-fields", _("SHA-1 of the listed fields and the secret (field sign)")),
+        ],
+        default="hmac-sha256",
+    )
+    push_sign_fields = models.JSONField(
+        _("signed fields"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'For SHA-1 signatures: the payload fields concatenated before the secret, e.g. ["id", "submitted_at"].'
+        ),
+    )
 
     class Meta:
         verbose_name = _("survey campaign")
@@ -341,6 +367,7 @@ class ResponseSource(models.TextChoices):
     WEB = "web", _("Answered online")
     IMPORT = "import", _("Imported")
     API = "api", _("API")
+    PUSH = "push", _("Pushed by a survey tool")
     DEMO = "demo", _("Demo data")
 
 

@@ -662,6 +662,111 @@ def submit_response(
     return response
 
 
+# --- data push from an external survey tool ----------------------------------------------------------------
+
+
+def receive_push(
+    *,
+    campaign: Campaign,
+    body: bytes,
+    signature: str = "",
+    timestamp: str = "",
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """One response pushed as JSON by an external survey tool. Returns (HTTP status, body).
+
+    Payload: ``{"id": "<the tool's response id>", "answers": {code: value | [values]}, "submitted_at":
+    ISO time (optional), "duration_s": seconds (optional), "org_unit": unit code (optional), "sign": …
+    (SHA-1 scheme only)}``. Checks, in order: push enabled (404 otherwise), JSON (400), signature (401),
+    id (422), duplicate id → 200 ``{"status": "duplicate"}`` and nothing stored, then the answers are
+    validated like a web submission (422 with one reason per question, nothing stored)."""
+    now = now or timezone.now()
+    if not campaign.push_secret or campaign.archived_at is not None:
+        return 404, {"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}
+    try:
+        payload = json.loads(body.decode("utf-8-sig"))
+        if not isinstance(payload, dict):
+            raise ValueError
+    except (UnicodeDecodeError, ValueError):
+        return 400, {
+            "error": {"code": "bad_json", "message": _("The body must be a JSON object."), "fields": {}}
+        }
+    reason = domain.push_signature_ok(
+        scheme=campaign.push_signature,
+        secret=campaign.push_secret,
+        body=body,
+        payload=payload,
+        header_signature=signature,
+        header_timestamp=timestamp,
+        fields=[str(f) for f in campaign.push_sign_fields or []],
+        now=now.timestamp(),
+    )
+    if reason:
+        messages = {
+            "missing": _("The request is not signed."),
+            "stale": _("The signature timestamp is too old or invalid."),
+            "mismatch": _("The signature does not match."),
+        }
+        return 401, {"error": {"code": f"signature_{reason}", "message": messages[reason], "fields": {}}}
+    external_id = str(payload.get("id") or payload.get("response_id") or "").strip()
+    fields: dict[str, list[str]] = {}
+    if not external_id or len(external_id) > 60:
+        fields["id"] = [_("Give the tool's response id (at most 60 characters).")]
+    answers = payload.get("answers")
+    if not isinstance(answers, dict):
+        fields["answers"] = [_("Give the answers as an object {question code: value}.")]
+    submitted: datetime | None = None
+    if payload.get("submitted_at"):
+        from django.utils.dateparse import parse_datetime
+
+        submitted = parse_datetime(str(payload["submitted_at"]))
+        if submitted is None:
+            fields["submitted_at"] = [_("Use an ISO 8601 date and time.")]
+        elif timezone.is_naive(submitted):
+            submitted = timezone.make_aware(submitted)
+    duration = payload.get("duration_s")
+    if duration is not None and (not isinstance(duration, int | float) or duration < 0):
+        fields["duration_s"] = [_("Give the duration in seconds (a number ≥ 0).")]
+        duration = None
+    unit = None
+    if payload.get("org_unit"):
+        unit = OrgUnit.objects.filter(code=str(payload["org_unit"]), archived_at__isnull=True).first()
+        if unit is None or not _unit_in_campaign(campaign, unit):
+            fields["org_unit"] = [_("The unit is outside the campaign's units.")]
+    if fields:
+        return 422, {
+            "error": {"code": "invalid", "message": _("Some fields need attention."), "fields": fields}
+        }
+    existing = Response.objects.filter(campaign=campaign, external_id=external_id).first()
+    if existing is not None:
+        return 200, {"status": "duplicate", "id": existing.pk}
+    try:
+        response = submit_response(
+            campaign=campaign,
+            raw=domain.push_raw_answers(answers),  # type: ignore[arg-type]
+            duration_s=float(duration) if duration is not None else None,
+            ip=ip,
+            source=ResponseSource.PUSH,
+            org_unit=unit,
+            submitted_at=submitted,
+            external_id=external_id,
+        )
+    except ValidationFailed as exc:
+        return 422, {"error": {"code": "invalid", "message": exc.message, "fields": exc.fields}}
+    except Conflict:  # the same id raced in: already recorded
+        again = Response.objects.filter(campaign=campaign, external_id=external_id).first()
+        return 200, {"status": "duplicate", "id": again.pk if again else None}
+    audit.record(
+        actor="webhook",
+        action=AuditAction.IMPORT,
+        instance=campaign,
+        verb=_("Response pushed"),
+        extra={"id": external_id, "response": response.pk},
+    )
+    return 201, {"status": "created", "id": response.pk}
+
+
 # --- cleaning ----------------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("s/<slug:slug>/", views.answer, name="answer"),
     path("s/<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("s/<slug:slug>/qr.<str:fmt>", views.qr, name="qr"),
+    path("surveys/push/<slug:slug>/", views.push, name="push"),
     path("surveys/<int:pk>/preview/", views.preview, name="preview"),
     path("surveys/campaigns/<int:pk>/results/", views.results, name="results"),
     path("surveys/campaigns/<int:pk>/analysis/", views.analysis, name="analysis"),

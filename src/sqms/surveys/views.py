@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from sqms.core.errors import DomainError, NotFound
@@ -213,6 +214,49 @@ def qr(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="survey-{campaign.code}.{fmt}"'
     return response
+
+
+@csrf_exempt
+@require_POST
+def push(request: HttpRequest, slug: str) -> HttpResponse:
+    """The data-push receiver for external survey tools (``POST /surveys/push/<slug>/``, JSON): signed with
+    the campaign's shared secret, duplicates by response id ignored, rate-limited per campaign and IP
+    (``SQMS_SURVEY_PUSH_RATE_LIMIT`` per minute); see ``services.receive_push``."""
+    campaign = Campaign.objects.filter(slug=slug).select_related("version", "org_unit").first()
+    if campaign is None or not campaign.push_secret:
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}, status=404
+        )
+    limit = int(getattr(settings, "SQMS_SURVEY_PUSH_RATE_LIMIT", 600))
+    if limit > 0:
+        key = f"sqms:surveys:push:{campaign.pk}:{_ip(request)}:{int(time.time() // 60)}"
+        cache.add(key, 0, timeout=120)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=120)
+            count = 1
+        if count > limit:
+            response = JsonResponse(
+                {
+                    "error": {
+                        "code": "rate_limited",
+                        "message": _("Too many requests; try again in a minute."),
+                        "fields": {},
+                    }
+                },
+                status=429,
+            )
+            response["Retry-After"] = "60"
+            return response
+    status, body = services.receive_push(
+        campaign=campaign,
+        body=request.body,
+        signature=request.headers.get("X-SQMS-Signature", ""),
+        timestamp=request.headers.get("X-SQMS-Timestamp", ""),
+        ip=_ip(request) or None,
+    )
+    return JsonResponse(body, status=status)
 
 
 # --- back office -----------------------------------------------------------------------------------------
