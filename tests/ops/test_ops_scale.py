@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from typing import Any
 
 import pytest
+from django.core.mail.backends import locmem
+from django.test import override_settings
 from huey import MemoryHuey, crontab
 from huey.contrib.djhuey import HUEY
 
@@ -91,3 +94,41 @@ def test_a_task_that_keeps_killing_its_consumer_is_dropped() -> None:
 def test_djhuey_instance_has_the_hooks() -> None:
     assert "sqms_once_per_slot" in HUEY._pre_execute
     assert "sqms_recover_orphans" in HUEY._startup
+
+
+class DownBackend(locmem.EmailBackend):
+    def send_messages(self, messages: Any) -> int:
+        raise ConnectionRefusedError("smtp down")
+
+
+@pytest.mark.django_db
+def test_notification_email_not_lost_when_the_send_fails_and_not_sent_twice(
+    org: Any, mailoutbox: Any
+) -> None:
+    """A send that fails (or a consumer that dies mid-send) leaves the notification unsent for the retry;
+    a second run after success sends nothing; a concurrent run holding the lease makes this one retry."""
+    from django.core.cache import cache
+    from huey.exceptions import RetryTask
+
+    from sqms.core.models import Notification
+    from sqms.core.tasks import notification_message_id, send_notification_email
+
+    n = Notification.objects.create(recipient=org.agent_a, title="SLA 即将超时", body="请处理", email=True)
+
+    with override_settings(EMAIL_BACKEND=f"{__name__}.DownBackend"), pytest.raises(ConnectionRefusedError):
+        send_notification_email.call_local(n.pk)
+    n.refresh_from_db()
+    assert n.emailed_at is None and len(mailoutbox) == 0
+
+    cache.add(f"sqms:notification-email:{n.pk}", 99999, 300)  # another consumer is sending it
+    with pytest.raises(RetryTask):
+        send_notification_email.call_local(n.pk)
+    assert len(mailoutbox) == 0
+    cache.delete(f"sqms:notification-email:{n.pk}")
+
+    assert send_notification_email.call_local(n.pk) is True
+    assert send_notification_email.call_local(n.pk) is False
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].extra_headers["Message-ID"] == notification_message_id(n.pk)
+    n.refresh_from_db()
+    assert n.emailed_at is not None
