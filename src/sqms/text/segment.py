@@ -46,7 +46,7 @@ class Segmenter:
         self.tokenizer = jieba.Tokenizer()
         self.tokenizer.initialize()
         self._added: dict[str, tuple[int, str]] = {}  # word -> (weight, pos) currently applied
-        self._original: dict[str, int | None] = {}  # base-dictionary frequency before we touched a word
+        self._original: dict[str, tuple[int | None, str | None]] = {}  # base frequency and tag of a word
         self.stop_words: frozenset[str] = shipped_stop_words()
         self._pos: Any = None
         self.signature: tuple[Any, ...] = ()
@@ -57,33 +57,43 @@ class Segmenter:
         """Make the tokenizer's domain words exactly ``terms`` ((word, weight, pos) triples)."""
         wanted = {w: (int(f), p or "") for w, f, p in terms if w}
         with self._lock:
+            tags = self.pos_tokenizer.word_tag_tab
             for word in list(self._added):
                 if word not in wanted:
-                    orig = self._original.pop(word, None)
-                    if orig:
-                        self.tokenizer.add_word(word, orig)
+                    orig_freq, orig_tag = self._original.pop(word, (None, None))
+                    if orig_freq:
+                        self.tokenizer.add_word(word, orig_freq)
                     else:
                         self.tokenizer.del_word(word)
-                    self.tokenizer.user_word_tag_tab.pop(word, None)
+                    if orig_tag:
+                        tags[word] = orig_tag
+                    else:
+                        tags.pop(word, None)
                     del self._added[word]
             for word, (freq, pos) in wanted.items():
                 if self._added.get(word) == (freq, pos):
                     continue
                 if word not in self._original:
-                    self._original[word] = self.tokenizer.FREQ.get(word) or None
-                self.tokenizer.add_word(word, freq, pos or None)
+                    self._original[word] = (self.tokenizer.FREQ.get(word) or None, tags.get(word))
+                self.tokenizer.add_word(word, freq)
+                if pos:
+                    tags[word] = pos
                 self._added[word] = (freq, pos)
-            self._pos = None
 
     def set_stop_words(self, extra: Iterable[str]) -> None:
         self.stop_words = shipped_stop_words() | {w.strip() for w in extra if w.strip()}
 
     @property
     def pos_tokenizer(self) -> Any:
+        """A POS tokenizer over our tokenizer. Its word-tag table is a copy of jieba's default one (no second
+        read of the dictionary file); domain terms set their tags in it."""
         import jieba.posseg
 
         if self._pos is None:
-            self._pos = jieba.posseg.POSTokenizer(self.tokenizer)
+            pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+            pos.tokenizer = self.tokenizer
+            pos.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
+            self._pos = pos
         return self._pos
 
     # --- cutting ------------------------------------------------------------------------------------
