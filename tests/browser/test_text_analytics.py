@@ -25,9 +25,8 @@ def test_train_classify_and_analyse(
     from django.core.cache import cache
 
     from sqms.feedback.models import Ticket
-    from sqms.text.models import TextRecord, TrainedModel
-
     from sqms.text import segment
+    from sqms.text.models import TextRecord, TrainedModel
 
     cache.clear()
     make_labelled(org, 30)

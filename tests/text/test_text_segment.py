@@ -21,7 +21,7 @@ def test_domain_term_keeps_a_word_together_and_only_in_our_tokenizer(org: Any) -
     segment.invalidate()
     assert "峰谷电价" in segment.cut(text)
     assert "峰谷电价" not in jieba.lcut(text)  # jieba's global tokenizer is untouched
-    pos = dict((p.word, p.flag) for p in segment.current().pos_tokenizer.cut(text))
+    pos = {p.word: p.flag for p in segment.current().pos_tokenizer.cut(text)}
     assert pos["峰谷电价"] == "n"  # the term's part of speech (used by TextRank keywords)
     # archiving the term restores the default cut
     from sqms.core.services import archive_record
