@@ -8,7 +8,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from sqms.audits import report, selectors, services
@@ -484,6 +485,71 @@ def open_nc(request: HttpRequest, number: str, item_id: int) -> Status:
         raise NotFound()
     nc = services.open_nc_for_result(actor=request.user, result=result)
     return Status(201, {"id": nc.pk, "number": str(getattr(nc, "number", nc.pk))})
+
+
+class PhotoOut(Schema):
+    id: int
+    item_id: int
+    name: str
+    size: int
+    url: str
+    uploaded_at: dt.datetime
+    uploaded_by: str | None
+
+
+def _photo_out(p: Any) -> dict[str, Any]:
+    try:
+        size = p.image.size
+    except OSError:
+        size = 0
+    return {
+        "id": p.pk,
+        "item_id": p.result.item_id,
+        "name": p.image.name.rsplit("/", 1)[-1],
+        "size": size,
+        "url": f"/api/v1/inspection-photos/{p.pk}",
+        "uploaded_at": p.uploaded_at,
+        "uploaded_by": _name(p.uploaded_by),
+    }
+
+
+@router.post("/inspections/{number}/results/{item_id}/photos", response={201: list[PhotoOut]})
+def upload_photos(
+    request: HttpRequest, number: str, item_id: int, photos: File[list[UploadedFile]]
+) -> Status:
+    """Attach photos to an item (multipart/form-data, field ``photos``, one or more files): JPEG, PNG or
+    WebP, at most 10 MB each and 10 per item; the inspection must be open. All or nothing."""
+    saved = services.add_photos(
+        actor=request.user, inspection=_insp(request, number), item_id=item_id, photos=list(photos)
+    )
+    return Status(201, [_photo_out(p) for p in saved])
+
+
+@router.get("/inspections/{number}/photos", response=list[PhotoOut])
+def list_photos(request: HttpRequest, number: str) -> Any:
+    from sqms.audits.models import InspectionPhoto
+
+    insp = _insp(request, number)
+    qs = InspectionPhoto.objects.filter(result__inspection=insp).select_related("result", "uploaded_by")
+    return [_photo_out(p) for p in qs.order_by("result__item__order", "id")]
+
+
+@router.get("/inspection-photos/{photo_id}")
+def get_photo(request: HttpRequest, photo_id: int) -> Any:
+    """The photo file, for users who can see its inspection (404 otherwise)."""
+    from django.http import FileResponse
+
+    from sqms.audits.models import InspectionPhoto
+
+    require_perm(request.user, "audits.view_inspection")
+    photo = (
+        InspectionPhoto.objects.select_related("result__inspection")
+        .filter(pk=photo_id, result__inspection__in=selectors.inspections(request.user))
+        .first()
+    )
+    if photo is None:
+        raise NotFound()
+    return FileResponse(photo.image.open("rb"), filename=photo.image.name.rsplit("/", 1)[-1])
 
 
 class ScoreRow(Schema):

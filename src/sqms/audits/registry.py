@@ -339,3 +339,10 @@ def register_all() -> None:
     from sqms.audits import demo
 
     register_seeder(Seeder("audits", 80, demo.seed))
+    # Upward links: the inspection-score KPI (kpi) and the management review's audit input (improvement).
+    from sqms.audits.selectors import inspection_score_by_path, review_input
+    from sqms.improvement.selectors import register_review_input
+    from sqms.kpi.sources import register_kpi_source
+
+    register_kpi_source("inspection_score", inspection_score_by_path)
+    register_review_input("audits", review_input)

@@ -242,12 +242,7 @@ def record_result(
             raise ValidationFailed(fields={"resource": [_("Unknown resource.")]})
         result.resource = resource
     result.save()
-    for f in photos or []:
-        if getattr(f, "size", 0) > MAX_PHOTO_BYTES:
-            raise ValidationFailed(fields={"photos": [_("A photo may be at most 10 MB.")]})
-        photo = InspectionPhoto(result=result, image=f, uploaded_by=actor)
-        clean_or_raise(photo, exclude=["result"])
-        photo.save()
+    _save_photos(actor, result, photos or [])
     if inspection.status == InspectionStatus.PLANNED:
         inspection.status = InspectionStatus.IN_PROGRESS
         inspection.save(update_fields=["status", "updated_at"])
@@ -264,6 +259,94 @@ def record_result(
     if result.resource_id and domain.is_failed(_answer(result)):
         _mark_resource(actor, result.resource, inspection, item)
     return result
+
+
+MAX_PHOTOS_PER_ITEM = 10
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def check_photo(f: Any) -> str:
+    """Refuse anything but a JPEG, PNG or WebP image of at most 10 MB (the content is read, not the name or
+    the declared type); returns the image format."""
+    from PIL import Image, UnidentifiedImageError
+
+    name = getattr(f, "name", "") or "?"
+    size = getattr(f, "size", None)
+    if size is None or size > MAX_PHOTO_BYTES:
+        raise ValidationFailed(
+            _("%(name)s is larger than 10 MB.") % {"name": name},
+            fields={"photos": [_("A photo may be at most 10 MB.")]},
+        )
+    if size == 0:
+        raise ValidationFailed(
+            _("%(name)s is empty.") % {"name": name}, fields={"photos": [_("The file is empty.")]}
+        )
+    try:
+        f.seek(0)
+        with Image.open(f) as img:
+            fmt = img.format or ""
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        fmt = ""
+    finally:
+        f.seek(0)
+    if fmt not in PHOTO_FORMATS:
+        raise ValidationFailed(
+            _("%(name)s is not a JPEG, PNG or WebP image.") % {"name": name},
+            fields={"photos": [_("Only JPEG, PNG or WebP images are accepted.")]},
+        )
+    return fmt
+
+
+def _save_photos(actor: Any, result: InspectionResult, photos: list[Any]) -> list[InspectionPhoto]:
+    """Check every photo first (so a bad one saves none), then store them."""
+    if not photos:
+        return []
+    if result.photos.count() + len(photos) > MAX_PHOTOS_PER_ITEM:
+        raise ValidationFailed(
+            _("An item may have at most %(n)s photos.") % {"n": MAX_PHOTOS_PER_ITEM},
+            fields={"photos": [_("Too many photos for this item.")]},
+        )
+    for f in photos:
+        check_photo(f)
+    saved = []
+    for f in photos:
+        photo = InspectionPhoto(result=result, image=f, uploaded_by=actor)
+        clean_or_raise(photo, exclude=["result"])
+        photo.save()
+        saved.append(photo)
+    return saved
+
+
+@transaction.atomic
+def add_photos(
+    *, actor: Any, inspection: Inspection, item_id: int, photos: list[Any]
+) -> list[InspectionPhoto]:
+    """Attach photos to one item of an open inspection (JPEG/PNG/WebP, at most 10 MB each and 10 per item);
+    all or nothing, audited on the inspection."""
+    require_perm(actor, "audits.change_inspection")
+    _visible_inspection(actor, inspection)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if inspection.status in (InspectionStatus.COMPLETED, InspectionStatus.CANCELLED):
+        raise ValidationFailed(
+            _("This inspection is closed; its results cannot change."), fields={"status": [_("Closed.")]}
+        )
+    if not photos:
+        raise ValidationFailed(fields={"photos": [_("Choose at least one photo.")]})
+    result = (
+        InspectionResult.objects.select_related("item").filter(inspection=inspection, item_id=item_id).first()
+    )
+    if result is None:
+        raise ValidationFailed(fields={"item": [_("Not an item of this inspection's checklist.")]})
+    saved = _save_photos(actor, result, photos)
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=inspection,
+        verb=_("Photos added: %(item)s") % {"item": result.item.text[:120]},
+        extra={"item": result.item_id, "photos": [p.image.name for p in saved]},
+    )
+    return saved
 
 
 def _mark_resource(actor: Any, resource: Resource, inspection: Inspection, item: ChecklistItem) -> None:

@@ -220,3 +220,175 @@ def dashboard_figures(user: Any, today: date | None = None) -> dict[str, int]:
         unacked += len(c.pending)
     overdue = assignments(user).filter(completed_at__isnull=True, due_date__lt=today).count()
     return {"due_review": due_review, "unacknowledged": unacked, "overdue_training": overdue}
+
+
+# --- the quality report's "documents and training" section ---------------------------------------------
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def documents_training_summary(user: Any, start: date, end: date, unit_path: str = "") -> dict[str, Any]:
+    """Controlled documents and training of the period in the user's scope (``unit_path``: that subtree).
+
+    Versions count when made effective in the period; reviews are due when the next review date is on or
+    before the period's end; sessions count when held in it; assignments when due in it (on time = completed
+    by the end of the due date); certificates when they expire in it."""
+    import datetime as dt
+
+    from django.db.models import Count, Q
+
+    from sqms.documents.models import Acknowledgement, DocType
+
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tz)
+
+    def unit(qs: Any, path_field: str) -> Any:
+        return qs.filter(**{f"{path_field}__startswith": unit_path}) if unit_path else qs
+
+    docs = unit(documents(user), "org_unit__path")
+    # controlled in the period: a version had been made effective by its end (and still one is now)
+    controlled = docs.filter(current_version__isnull=False).filter(
+        pk__in=DocumentVersion.objects.filter(effective_at__lt=hi).values("document_id")
+    )
+    new_versions = unit(versions(user), "document__org_unit__path").filter(
+        effective_at__gte=lo, effective_at__lt=hi
+    )
+    review_due = controlled.filter(next_review_date__lte=end)
+    per_type = {t: {"documents": 0, "new_versions": 0, "review_due": 0} for t in DocType.values}
+    for t, n in controlled.values_list("doc_type").annotate(n=Count("id")).order_by():
+        per_type.setdefault(t, {"documents": 0, "new_versions": 0, "review_due": 0})["documents"] = n
+    for t, n in new_versions.values_list("document__doc_type").annotate(n=Count("id")).order_by():
+        per_type.setdefault(t, {"documents": 0, "new_versions": 0, "review_due": 0})["new_versions"] = n
+    for t, n in review_due.values_list("doc_type").annotate(n=Count("id")).order_by():
+        per_type.setdefault(t, {"documents": 0, "new_versions": 0, "review_due": 0})["review_due"] = n
+    acks = unit(scoped(user, Acknowledgement.objects.all()), "staff__org_unit__path").filter(
+        acknowledged_at__gte=lo, acknowledged_at__lt=hi
+    )
+    held = unit(sessions(user), "org_unit__path").filter(held_on__gte=start, held_on__lte=end)
+    att = unit(attendance(user), "staff__org_unit__path").filter(
+        session__held_on__gte=start, session__held_on__lte=end, attended=True
+    )
+    by_course = (
+        att.values("session__course__code", "session__course__title")
+        .annotate(
+            sessions=Count("session", distinct=True),
+            attended=Count("id"),
+            passed=Count("id", filter=Q(passed=True)),
+        )
+        .order_by("session__course__code")
+    )
+    due = unit(assignments(user), "staff__org_unit__path").filter(due_date__gte=start, due_date__lte=end)
+    due_rows = list(due.values_list("due_date", "completed_at"))
+    on_time = sum(1 for d, c in due_rows if c is not None and timezone.localtime(c, tz).date() <= d)
+    completed = sum(1 for _d, c in due_rows if c is not None and c < hi)
+    overdue = (
+        unit(assignments(user), "staff__org_unit__path")
+        .filter(due_date__lte=end, due_date__lt=timezone.localdate())
+        .filter(Q(completed_at__isnull=True) | Q(completed_at__gte=hi))
+        .count()
+    )
+    expiring = unit(certificates(user), "staff__org_unit__path").filter(
+        expires_on__gte=start, expires_on__lte=end
+    )
+    n_att = att.count()
+    n_passed = att.filter(passed=True).count()
+    return {
+        "documents": controlled.count(),
+        "new_versions": new_versions.count(),
+        "review_due": review_due.count(),
+        "by_type": per_type,
+        "acknowledgements": acks.count(),
+        "sessions": held.count(),
+        "attended": n_att,
+        "passed": n_passed,
+        "pass_rate": _pct(n_passed, n_att),
+        "by_course": [
+            {
+                "code": r["session__course__code"],
+                "title": r["session__course__title"],
+                "sessions": r["sessions"],
+                "attended": r["attended"],
+                "passed": r["passed"],
+                "pass_rate": _pct(r["passed"], r["attended"]),
+            }
+            for r in by_course
+        ],
+        "assignments_due": len(due_rows),
+        "assignments_completed": completed,
+        "assignments_on_time": on_time,
+        "on_time_rate": _pct(on_time, len(due_rows)),
+        "assignments_overdue": overdue,
+        "certificates_expiring": expiring.count(),
+    }
+
+
+def quality_report_section(user: Any, start: date, end: date, unit_path: str = "") -> dict[str, Any] | None:
+    """The "documents and training" section of the quality report (picked up by sqms.reports)."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    from sqms.documents.models import DocType
+
+    if not (user.has_perm("documents.view_document") or user.has_perm("documents.view_trainingsession")):
+        return None
+    s = documents_training_summary(user, start, end, unit_path)
+    if not (s["documents"] or s["sessions"] or s["assignments_due"] or s["new_versions"]):
+        return None
+    types = dict(DocType.choices)
+    tables = [
+        {
+            "title": _("Controlled documents by type"),
+            "columns": [
+                pgettext("report column", "Type"),
+                _("Controlled documents"),
+                _("New versions effective"),
+                _("Reviews due"),
+            ],
+            "rows": [
+                [str(types.get(t, t)), v["documents"], v["new_versions"], v["review_due"]]
+                for t, v in s["by_type"].items()
+                if any(v.values())
+            ],
+        },
+        {
+            "title": _("Training by course"),
+            "columns": [
+                pgettext("report column", "Course"),
+                _("Sessions"),
+                _("Attended"),
+                _("Passed"),
+                _("Pass rate (%)"),
+            ],
+            "rows": [
+                [f"{r['code']} {r['title']}", r["sessions"], r["attended"], r["passed"], r["pass_rate"]]
+                for r in s["by_course"]
+            ],
+        },
+    ]
+    return {
+        "figures": [
+            {"label": _("Controlled documents"), "value": s["documents"]},
+            {"label": _("New versions effective"), "value": s["new_versions"]},
+            {"label": _("Documents due for review"), "value": s["review_due"]},
+            {"label": _("Read acknowledgements"), "value": s["acknowledgements"]},
+            {"label": _("Training sessions held"), "value": s["sessions"]},
+            {"label": _("Training pass rate"), "value": s["pass_rate"], "suffix": "%"},
+            {"label": _("Training due in the period"), "value": s["assignments_due"]},
+            {"label": _("Training completed on time"), "value": s["on_time_rate"], "suffix": "%"},
+            {"label": _("Overdue training"), "value": s["assignments_overdue"]},
+            {"label": _("Certificates expiring"), "value": s["certificates_expiring"]},
+        ],
+        "tables": [t for t in tables if t["rows"]],
+        "chart": {
+            "title": _("Training attendance by course"),
+            "labels": [r["code"] for r in s["by_course"]][:10],
+            "values": [r["attended"] for r in s["by_course"]][:10],
+            "series": _("Attended"),
+        }
+        if s["by_course"]
+        else None,
+        "note": _("Training counts as on time when completed by the end of its due date."),
+    }

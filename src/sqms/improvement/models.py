@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.core.models import BusinessRecord
 
@@ -27,7 +28,7 @@ class Source(models.TextChoices):
 class Severity(models.TextChoices):
     MINOR = "minor", _("Minor")
     MAJOR = "major", _("Major")
-    CRITICAL = "critical", _("Critical")
+    CRITICAL = "critical", pgettext_lazy("severity", "Critical")  # not the KPI threshold "Critical"
 
 
 class NcStatus(models.TextChoices):
