@@ -1,0 +1,291 @@
+"""Benchmark: survey storage → analysis matrix, the analysis report at 1,000,000 × 30, and public submission
+throughput.
+
+    BENCH_SIZE=small|full  .venv/bin/python bench/bench_surveys.py
+
+1. **Storage → matrix.** Responses of a 30-item Likert survey are written to a fresh SQLite database (the
+   real ``surveys_response`` table, packed ``values`` column, raw ``executemany``), then read back the way
+   the analysis does (``selectors.matrix``: one ``values_list`` iterator + ``domain.unpack``). Requirement:
+   1,000,000 responses × 30 items → numpy matrix in <= 3 s. Baseline: the same rows read back by parsing the
+   ``answers`` JSON column (what a JSON-only storage would need). Size: full 1,000,000, small 100,000.
+2. **The analysis report** (``surveys.analysis.compute``: descriptives, reliability, validity, correlation,
+   IPA, drivers …) on the 1,000,000 × 30 matrix (small: 200,000), time and peak memory (tracemalloc).
+3. **Public submissions.** ``POST /s/<slug>/`` through the Django test client (the full stack: middleware,
+   CSRF-exempt test client, validation, packing, SQLite write in a transaction, redirect), a bounded
+   number of submissions (full 1,000, small 200), the per-IP rate limit switched off for the run (it is 30
+   per 10 minutes by default and would stop a load test from one address). Requirement: >= 200 responses/s.
+   Baseline: ``services.submit_response`` called directly (no HTTP stack).
+
+The database is created without running the migration files (tables straight from the models, as
+``pytest --nomigrations`` does) in a temporary ``SQMS_DATA_DIR``; nothing outside it is touched.
+Timings are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+import types
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import Row, emit, size  # noqa: E402
+
+SIZES = {
+    "small": {"db": 50_000, "analysis": 100_000, "submit": 150},
+    "full": {"db": 1_000_000, "analysis": 1_000_000, "submit": 1_000},
+}
+K = 30
+
+
+def _django() -> None:
+    os.environ["SQMS_DATA_DIR"] = tempfile.mkdtemp(prefix="sqms-bench-surveys-")
+    mod = types.ModuleType("bench_surveys_settings")
+    exec(
+        "import sqms.settings as _base\n"
+        "globals().update({k: v for k, v in vars(_base).items() if k.isupper()})\n"
+        "class _NoMigrations(dict):\n"
+        "    def __contains__(self, item): return True\n"
+        "    def __getitem__(self, item): return None\n"
+        "MIGRATION_MODULES = _NoMigrations()\n"
+        "SQMS_SURVEY_RATE_LIMIT = 0\n"
+        "ALLOWED_HOSTS = ['*']\n",
+        mod.__dict__,
+    )
+    sys.modules["bench_surveys_settings"] = mod
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench_surveys_settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+
+
+def _likert(n: int, seed: int = 11) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    g = rng.normal(size=(n, 1))
+    f = 0.65 * g + 0.76 * rng.normal(size=(n, 5))
+    latent = 0.78 * np.repeat(f, 6, axis=1) + 0.63 * rng.normal(size=(n, K))
+    return np.clip(np.rint(3.3 + 1.1 * latent), 1, 5)
+
+
+def _setup() -> tuple[Any, Any, Any]:
+    """A 30-item survey over five dimensions (plus an overall question) and an open campaign."""
+    from django.contrib.auth import get_user_model
+
+    from sqms.org.models import OrgUnit
+    from sqms.surveys import services
+    from sqms.surveys.models import Section
+
+    admin = get_user_model().objects.create_superuser("benchadmin", "b@example.com", "x")
+    unit = OrgUnit.objects.create(code="HQ", name="总部", kind="company")
+    unit.path, unit.depth = f"/{unit.pk}/", 0
+    unit.save(update_fields=["path", "depth"])
+    survey = services.create_survey(
+        actor=admin,
+        code="BENCH",
+        title="基准问卷",
+        dimensions=[(f"D{d}", f"维度{d}", f"Dimension {d}") for d in range(1, 6)],
+    )
+    section = Section.objects.create(survey=survey, order=0, title="")
+    for j in range(K):
+        services.add_question(
+            actor=admin,
+            survey=survey,
+            section=section,
+            code=f"q{j + 1}",
+            type="likert",
+            text=f"题项 {j + 1}",
+            dimension=f"D{j // 6 + 1}",
+        )
+    services.add_question(
+        actor=admin, survey=survey, section=section, code="overall", type="likert", text="总体"
+    )
+    campaign = services.create_campaign(
+        actor=admin, survey=survey, code="BENCH-C", name="bench", org_unit=unit
+    )
+    return admin, campaign, unit
+
+
+def bench_storage(campaign: Any, unit: Any, n: int) -> list[Row]:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from sqms.surveys import selectors
+    from sqms.surveys.models import Response
+
+    version = campaign.version
+    items = version.items
+    codes = [it["code"] for it in items]
+    x = np.column_stack([_likert(n), np.clip(np.rint(3.5 + np.random.default_rng(3).normal(size=n)), 1, 5)])
+    now = timezone.now().isoformat()
+    table = Response._meta.db_table
+    cols = (
+        "campaign_id, version_id, org_unit_id, channel, source, external_id, submitted_at, answers, "
+        '"values", flags, override, override_reason, included, device'
+    )
+    sql = (
+        f"INSERT INTO {table} ({cols}) VALUES (%s, %s, %s, 'web', 'web', '', %s, %s, %s, '[]', '', '', 1, '')"
+    )
+    t0 = time.perf_counter()
+    chunk = 20_000
+    with transaction.atomic(), connection.cursor() as cur:
+        for s in range(0, n, chunk):
+            block = x[s : s + chunk]
+            packed = block.astype("<f8")
+            rows = [
+                (
+                    campaign.pk,
+                    version.pk,
+                    unit.pk,
+                    now,
+                    json.dumps(dict(zip(codes, map(int, r), strict=True))),
+                    packed[i].tobytes(),
+                )
+                for i, r in enumerate(block)
+            ]
+            cur.executemany(sql, rows)
+    write_s = time.perf_counter() - t0
+    db_mib = Path(connection.settings_dict["NAME"]).stat().st_size / 2**20
+
+    qs = Response.objects.filter(campaign=campaign).order_by("pk")
+    gc.collect()
+    t0 = time.perf_counter()
+    m = selectors.matrix(qs, version)
+    packed_s = time.perf_counter() - t0
+    assert m.shape == (n, len(items)) and np.array_equal(m, x), "matrix differs from what was stored"
+
+    gc.collect()
+    t0 = time.perf_counter()
+    rows_json = [
+        [a.get(c, np.nan) for c in codes]
+        for a in qs.values_list("answers", flat=True).iterator(chunk_size=5000)  # JSONField: parsed by Django
+    ]
+    mj = np.asarray(rows_json, dtype=float)
+    json_s = time.perf_counter() - t0
+    assert mj.shape == m.shape
+    del rows_json, mj
+    return [
+        Row(
+            f"storage → matrix {n:,}×{len(items)} (packed values)",
+            round(packed_s, 3),
+            "s",
+            target=3.0 if n >= 1_000_000 else None,
+            baseline=round(json_s, 3),
+            note=f"baseline = parse the answers JSON; SQLite file {db_mib:.0f} MiB "
+            f"({db_mib * 2**20 / n:.0f} B/response incl. JSON and indexes); bulk write {write_s:.1f} s",
+        )
+    ]
+
+
+def bench_analysis(campaign: Any, n: int) -> list[Row]:
+    from sqms.surveys import analysis
+
+    version = campaign.version
+    x = np.column_stack(
+        [_likert(n, seed=5), np.clip(np.rint(3.5 + np.random.default_rng(4).normal(size=n)), 1, 5)]
+    )
+    items, definition = version.items, version.definition
+    analysis.compute(x[:2000], items, definition)  # warm-up
+    gc.collect()
+    t0 = time.perf_counter()
+    report = analysis.compute(x, items, definition)
+    elapsed = time.perf_counter() - t0
+    assert report["n"] == n and report["reliability"]["scales"], report.get("errors")
+    tracemalloc.start()
+    analysis.compute(x, items, definition)
+    _cur, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return [
+        Row(
+            f"analysis report {n:,}×{x.shape[1]}",
+            round(elapsed, 3),
+            "s",
+            note="surveys.analysis.compute, every step",
+        ),
+        Row(
+            f"analysis report {n:,}×{x.shape[1]} peak memory",
+            round(peak / 2**20, 1),
+            "MiB",
+            note=f"tracemalloc; the input matrix itself is {x.nbytes / 2**20:.0f} MiB",
+        ),
+    ]
+
+
+def bench_submit(campaign: Any, count: int) -> list[Row]:
+    from django.test import Client
+
+    from sqms.surveys import services
+    from sqms.surveys.models import Response
+
+    rng = np.random.default_rng(9)
+    answers = rng.integers(1, 6, size=(2 * count, K + 1))
+    codes = [f"q{j + 1}" for j in range(K)] + ["overall"]
+    client = Client(HTTP_USER_AGENT="bench")
+    url = f"/s/{campaign.slug}/"
+    import logging
+    import re
+
+    logging.getLogger("sqms.request").setLevel(logging.WARNING)
+    page = client.get(url).content.decode()
+    start = re.search(r'name="_start" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    before = Response.objects.count()
+    t0 = time.perf_counter()
+    for i in range(count):
+        data = {c: str(v) for c, v in zip(codes, answers[i], strict=True)}
+        data["_start"] = start
+        r = client.post(
+            url, urlencode(data), content_type="application/x-www-form-urlencoded"
+        )  # as a browser
+        assert r.status_code == 302, (r.status_code, r.content[:300])
+    http_s = time.perf_counter() - t0
+    assert Response.objects.count() - before == count
+
+    t0 = time.perf_counter()
+    for i in range(count, 2 * count):
+        services.submit_response(
+            campaign=campaign, raw={c: [str(v)] for c, v in zip(codes, answers[i], strict=True)}
+        )
+    direct_s = time.perf_counter() - t0
+    return [
+        Row(
+            f"public submit POST /s/<slug>/ ({count} responses, 31 items)",
+            round(count / http_s, 1),
+            "responses/s",
+            target=200.0,
+            baseline=round(count / direct_s, 1),
+            lower_is_better=False,
+            note=f"Django test client, SQLite; {1e3 * http_s / count:.1f} ms each; "
+            "baseline = services.submit_response without HTTP",
+        )
+    ]
+
+
+def main() -> None:
+    cfg = SIZES[size()]
+    t0 = time.perf_counter()
+    _django()
+    _admin, campaign, unit = _setup()
+    setup_s = time.perf_counter() - t0
+    rows = bench_storage(campaign, unit, cfg["db"])
+    rows += bench_analysis(campaign, cfg["analysis"])
+    rows += bench_submit(campaign, cfg["submit"])
+    rows.append(Row("set-up (tables from models, survey, campaign)", round(setup_s, 1), "s"))
+    emit("surveys", rows)
+
+
+if __name__ == "__main__":
+    main()
