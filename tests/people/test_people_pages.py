@@ -145,3 +145,14 @@ def test_dashboard_card_and_report_section(scene: Any, rf: Any, english: Any) ->
 
     nobody = get_user_model().objects.create_user("nobody", password="x")
     assert selectors.quality_report_section(nobody, dt.date(2026, 10, 1), dt.date(2026, 10, 31), "") is None
+
+
+def test_quality_report_includes_the_scorecard_section(scene: Any) -> None:
+    from sqms.people import services
+    from sqms.reports.domain import parse_period
+    from sqms.reports.sections import ReportPeriod, build_sections
+
+    services.compute_period(actor=fresh(scene.org.quality), period=scene.period)
+    sections = build_sections(ReportPeriod(parse_period("2026-10")), fresh(scene.org.quality))
+    people = next(s for s in sections if s["key"] == "people")
+    assert people["tables"][0]["rows"][0][3] == 6  # agent_b tops the staff leaderboard
