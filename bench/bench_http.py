@@ -5,8 +5,9 @@
                                                                        created next to it and dropped)
 
 1. A temporary data directory with a SQLite database (or a fresh PostgreSQL database), migrated and seeded
-   with the small demo organisation (``sqms demo --size small``); the seeded SQLite file is cached under
-   ``var/bench-cache/`` keyed by the migrations, so later runs skip the seeding.
+   with the small demo organisation (``sqms demo --size small``); the seeded SQLite file is cached as
+   ``var/bench-cache/http-demo-small.sqlite3`` (later runs copy it and apply any newer migrations: the
+   seeding takes minutes, ~13 min on this loaded machine).
 2. ``gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi`` with ``SQMS_PRODUCTION=1`` and
    ``SQMS_WEB_WORKERS`` (default 4) sync workers, behind no proxy (``X-Forwarded-Proto: https`` is sent as
    nginx would).
@@ -27,7 +28,6 @@ load generator shares the machine's cores with the server; its own CPU use is re
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import queue
@@ -86,13 +86,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _migrations_key() -> str:
-    h = hashlib.sha256()
-    for path in sorted((PROJECT / "src" / "sqms").rglob("migrations/*.py")):
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def _run(cmd: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(cmd, env=env, cwd=PROJECT, capture_output=True, text=True, check=False)
     if done.returncode:
@@ -103,6 +96,12 @@ SEED_SCRIPT = """
 import json, django, os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sqms.settings")
 django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+executor = MigrationExecutor(connection)
+if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+    call_command("migrate", "--noinput", verbosity=0)  # the cached copy predates a newer migration
 from django.contrib.auth import get_user_model
 from django.test import Client
 from sqms.core.services import create_api_token
@@ -121,11 +120,10 @@ print(json.dumps({"key": key, "unit": unit.code, "session": c.cookies["sessionid
 
 def prepare(tmp: Path, env: dict[str, str]) -> dict[str, str]:
     """Migrate and seed (SQLite: from the cache when it exists); return the API key, unit and session."""
-    cache = PROJECT / "var" / "bench-cache" / f"http-{_migrations_key()}.sqlite3"
+    cache = PROJECT / "var" / "bench-cache" / "http-demo-small.sqlite3"
     db = tmp / "sqms.sqlite3"
     if "DATABASE_URL" not in env and cache.exists():
         shutil.copyfile(cache, db)
-        _run([SQMS, "migrate", "--noinput", "-v0"], env)
     else:
         t0 = time.monotonic()
         _run([SQMS, "migrate", "--noinput", "-v0"], env)
@@ -150,8 +148,35 @@ def prepare(tmp: Path, env: dict[str, str]) -> dict[str, str]:
     return data
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def _static_sources_newer_than(stamp: float) -> bool:
+    import unfold
+
+    roots = [PROJECT / "src" / "sqms", Path(unfold.__file__).parent]
+    for root in roots:
+        for path in root.rglob("static/**/*"):
+            if path.is_file() and path.stat().st_mtime > stamp:
+                return True
+    return False
+
+
+def collect_static(env: dict[str, str]) -> None:
+    """Production static files (hashed + compressed: minutes on a busy 2-core machine) are collected once
+    into var/bench-cache/static and reused while no static source file is newer than its manifest."""
+    cache = PROJECT / "var" / "bench-cache" / "static"
+    target = Path(env["SQMS_DATA_DIR"]) / "static"
+    manifest = cache / "staticfiles.json"
+    shutil.rmtree(target, ignore_errors=True)
+    target.symlink_to(cache, target_is_directory=True)
+    if manifest.exists() and not _static_sources_newer_than(manifest.stat().st_mtime):
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
     _run([SQMS, "collectstatic", "--noinput", "-v0"], env)
+    print(f"collected static files in {time.monotonic() - t0:.0f} s", flush=True)
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    collect_static(env)
     proc = subprocess.Popen(
         [GUNICORN, "-c", "python:sqms.core.ops.gunicorn_conf", "sqms.wsgi", "--bind", f"127.0.0.1:{port}"],
         env=env,
@@ -318,8 +343,12 @@ def main() -> None:
     vendor = "PostgreSQL" if pg_db else "SQLite"
     proc = None
     try:
+        t0 = time.monotonic()
         seed = prepare(tmp, env)
+        print(f"database ready in {time.monotonic() - t0:.0f} s ({vendor})", flush=True)
+        t0 = time.monotonic()
         proc = start_server(env, port)
+        print(f"gunicorn ready in {time.monotonic() - t0:.0f} s", flush=True)
         sampler = RssSampler(proc.pid)
         sampler.start()
         base = f"http://127.0.0.1:{port}"
@@ -366,9 +395,18 @@ def main() -> None:
         cpu0 = time.process_time()
         for sc in scenarios:
             # warm every worker up (imports, first queries) outside the measurement
-            with httpx.Client(base_url=base, headers={"X-Forwarded-Proto": "https", **sc.headers}) as c:
+            t_warm = time.perf_counter()
+            warm_status = []
+            with httpx.Client(
+                base_url=base, timeout=60.0, headers={"X-Forwarded-Proto": "https", **sc.headers}
+            ) as c:
                 for _ in range(8):
-                    c.request(sc.method, sc.path, json=sc.body() if callable(sc.body) else sc.body)
+                    body = sc.body() if callable(sc.body) else sc.body
+                    try:
+                        warm_status.append(c.request(sc.method, sc.path, json=body).status_code)
+                    except httpx.HTTPError as exc:
+                        warm_status.append(type(exc).__name__)
+            print(f"{sc.name}: warm-up {warm_status} in {time.perf_counter() - t_warm:.1f} s", flush=True)
             t0 = time.perf_counter()
             res = load(base, sc, threads=64 if full else 24)
             wall = time.perf_counter() - t0
