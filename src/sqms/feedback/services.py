@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -142,7 +142,7 @@ def _policy(pk: int | None) -> SlaPolicy | None:
 
 
 def ticket_events(
-    ticket: Ticket, rows: list[TicketEvent] | None = None, cache: dict[Any, Any] | None = None
+    ticket: Ticket, rows: list[Any] | None = None, cache: dict[Any, Any] | None = None
 ) -> tuple[Any, list[sla.Event]] | None:
     """(engine calendar, the clock's event log) of a ticket, or None without a policy. ``cache`` (shared
     by a sweep) keeps one engine policy per (priority, policy) so a batch sees few distinct policies."""
@@ -164,7 +164,10 @@ def ticket_events(
     events = events_for(ticket, rows, policy_for)
     if not any(isinstance(e, sla.Created) for e in events):
         events.insert(0, sla.Created(ticket.received_at, policy_for(ticket.priority, policy.pk)))
-    return engine_for(policy.calendar), events
+    cal_key = ("calendar", policy.calendar_id)
+    if cal_key not in cache:  # engine_for checks the calendar's version with a query: once per sweep chunk
+        cache[cal_key] = engine_for(policy.calendar)
+    return cache[cal_key], events
 
 
 def ticket_clock(ticket: Ticket, now: datetime | None = None, rows: list[TicketEvent] | None = None) -> Any:
@@ -176,7 +179,7 @@ def ticket_clock(ticket: Ticket, now: datetime | None = None, rows: list[TicketE
     return sla.compute_ticket(cal, events, now or timezone.now())
 
 
-def ticket_clocks(tickets: list[Ticket], rows: dict[int, list[TicketEvent]], now: datetime) -> dict[int, Any]:
+def ticket_clocks(tickets: list[Ticket], rows: dict[int, list[Any]], now: datetime) -> dict[int, Any]:
     """The clocks of many tickets at ``now`` (ticket id → clock; tickets without a policy left out),
     through the engine's batch path, one batch per calendar; same answers as :func:`ticket_clock`."""
     cache: dict[Any, Any] = {}
@@ -1130,6 +1133,16 @@ TARGET_LABELS = {
 }
 
 
+class _EventRow(NamedTuple):
+    """The fields of a timeline row that the SLA clock reads (see ``calendars.events_for``)."""
+
+    ticket_id: int
+    kind: str
+    at: datetime
+    to_status: str
+    data: dict[str, Any]
+
+
 def sla_sweep(now: datetime | None = None, batch: int = 2000) -> dict[str, int]:
     """Recompute open tickets, mark breaches and fire each escalation step once.
 
@@ -1141,7 +1154,8 @@ def sla_sweep(now: datetime | None = None, batch: int = 2000) -> dict[str, int]:
         Ticket.objects.filter(
             status__in=[*OPEN_STATUSES, Status.RESOLVED], sla_policy__isnull=False, archived_at__isnull=True
         )
-        .select_related("org_unit", "assignee", "sla_policy__calendar")
+        # org unit and assignee are needed only for the few tickets that escalate: loaded then
+        .select_related("sla_policy__calendar")
         .order_by("pk")
     )
     last = 0
@@ -1151,12 +1165,17 @@ def sla_sweep(now: datetime | None = None, batch: int = 2000) -> dict[str, int]:
             break
         last = chunk[-1].pk
         ids = [t.pk for t in chunk]
-        rows: dict[int, list[TicketEvent]] = {i: [] for i in ids}
-        for ev in TicketEvent.objects.filter(
-            ticket_id__in=ids,
-            kind__in=["created", "status", "reply", "priority", "extension", "transfer", "merge"],
-        ).order_by("at", "id"):
-            rows[ev.ticket_id].append(ev)
+        rows: dict[int, list[Any]] = {i: [] for i in ids}
+        # plain rows, not model instances: the clock reads only these five fields
+        for row in (
+            TicketEvent.objects.filter(
+                ticket_id__in=ids,
+                kind__in=["created", "status", "reply", "priority", "extension", "transfer", "merge"],
+            )
+            .order_by("at", "id")
+            .values_list("ticket_id", "kind", "at", "to_status", "data")
+        ):
+            rows[row[0]].append(_EventRow(*row))
         fired = set(Escalation.objects.filter(ticket_id__in=ids).values_list("ticket_id", "target", "step"))
         updates = []
         clocks = ticket_clocks(chunk, rows, now)
