@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqms.core.errors import Forbidden, ValidationFailed
 from sqms.core.models import AuditEntry
 from sqms.kpi import services
-from sqms.kpi.models import DailyRollup, ServiceRecord
+from sqms.kpi.models import DailyRollup, MonthlyRollup, ServiceRecord
 from sqms_testing import fresh
 
 FIELDS = [
@@ -56,10 +56,36 @@ def snapshot():
     }
 
 
+def monthly_snapshot():
+    return {
+        (r.org_unit_id, r.month, r.service_type, r.channel): tuple(getattr(r, f) for f in FIELDS)
+        for r in MonthlyRollup.objects.all()
+    }
+
+
+def months_from_daily():
+    """The monthly rollups recomputed by hand from the daily ones."""
+    out = {}
+    for (unit, day, stype, channel), values in snapshot().items():
+        key = (unit, day.replace(day=1), stype, channel)
+        old = out.get(key)
+        out[key] = (
+            values
+            if old is None
+            else tuple(
+                [a + b for a, b in zip(x, y, strict=True)] if isinstance(x, list) else x + y
+                for x, y in zip(old, values, strict=True)
+            )
+        )
+    return out
+
+
 def assert_rollups_match_raw():
-    incremental = snapshot()
+    incremental, monthly = snapshot(), monthly_snapshot()
+    assert monthly == months_from_daily()
     services.rebuild_rollups()
     assert snapshot() == incremental
+    assert monthly_snapshot() == monthly
 
 
 def test_ingest_writes_records_rollups_and_one_audit_entry(org):
@@ -144,6 +170,7 @@ ROW = st.fixed_dictionaries(
 def test_incremental_rollups_equal_recomputation(org, batches):
     ServiceRecord.objects.all().delete()
     DailyRollup.objects.all().delete()
+    MonthlyRollup.objects.all().delete()
     user = fresh(org.quality)
     for batch in batches:
         unique = {r["ext"]: r for r in batch}  # one row per external id within a batch

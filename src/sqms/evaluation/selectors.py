@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from sqms.core.errors import NotFound
@@ -55,69 +55,155 @@ def results(user: Any) -> QuerySet[Result]:
     return scoped(user, Result.objects.select_related("scheme", "org_unit"))
 
 
-def survey_dimension_mean(
-    user: Any, unit: OrgUnit, since: dt.date, until: dt.date, dimension: str
-) -> float | None:
-    """Mean (reverse items flipped) of the perception items of a survey dimension in the unit's subtree."""
+def _month_periods(period_keys: list[str]) -> list[kpi_domain.Period]:
+    return [(k, *kpi_domain.period_bounds("month", k)) for k in period_keys]
+
+
+def survey_dimension_grid(
+    user: Any, units: list[OrgUnit], periods: list[kpi_domain.Period], dimensions: list[str]
+) -> Any:
+    """Array units × periods × (sum, count per dimension): the perception items (reverse items flipped)
+    of each survey dimension in every unit's subtree, from one query per survey version."""
     from sqms.surveys import domain as sv_domain
     from sqms.surveys import selectors as sv
     from sqms.surveys.models import SurveyVersion
 
+    width = 2 * len(dimensions)
+    targets = [u.path for u in units]
+    if not dimensions or not periods:
+        return np.zeros((len(units), len(periods), width))
+    since, until = min(p[1] for p in periods), max(p[2] for p in periods)
     start, end = kpi_selectors._aware_range(since, until)
-    qs = sv.responses(user).filter(
-        included=True, submitted_at__gte=start, submitted_at__lt=end, org_unit__path__startswith=unit.path
-    )
-    total, n = 0.0, 0
+    qs = sv.responses(user).filter(included=True, submitted_at__gte=start, submitted_at__lt=end)
+    if targets:
+        qs = qs.filter(org_unit__path__startswith=min(targets)) if len(set(targets)) == 1 else qs
+    id_path = kpi_selectors._unit_paths()
+    tz = kpi_selectors._tz()
+    paths: list[str] = []
+    grains: list[dt.date] = []
+    vectors: list[Any] = []
     for version in SurveyVersion.objects.filter(pk__in=set(qs.values_list("version_id", flat=True))):
-        idx = [
-            j
-            for j, it in enumerate(version.items)
-            if it.get("dimension") == dimension and not it.get("attention") and it.get("part") != "E"
-        ]
-        if not idx:
+        idx = {
+            d: [
+                j
+                for j, it in enumerate(version.items)
+                if it.get("dimension") == d and not it.get("attention") and it.get("part") != "E"
+            ]
+            for d in dimensions
+        }
+        if not any(idx.values()):
             continue
-        x = sv_domain.score(sv.matrix(qs, version), version.items)[:, idx]
-        vals = x[~np.isnan(x)]
-        total += float(vals.sum())
-        n += int(vals.size)
-    return total / n if n else None
+        meta = list(qs.filter(version=version).values_list("org_unit_id", "submitted_at", "values"))
+        if not meta:
+            continue
+        x = sv_domain.score(sv_domain.unpack((m[2] for m in meta), len(version.items)), version.items)
+        block = np.zeros((len(meta), width))
+        for k, d in enumerate(dimensions):
+            if idx[d]:
+                sub = x[:, idx[d]]
+                block[:, 2 * k] = np.nansum(sub, axis=1)
+                block[:, 2 * k + 1] = (~np.isnan(sub)).sum(axis=1)
+        for r, (uid, when, _v) in enumerate(meta):
+            if uid in id_path:
+                paths.append(id_path[uid])
+                grains.append(when.astimezone(tz).date())
+                vectors.append(block[r])
+    if not vectors:
+        return np.zeros((len(units), len(periods), width))
+    return kpi_domain.fold(paths, grains, np.vstack(vectors), targets, periods)
+
+
+def manual_grid(user: Any, manual: list[Indicator], units: list[OrgUnit], period_keys: list[str]) -> Any:
+    """Array units × periods × (sum, count per manual indicator) of the manual scores in every unit's
+    subtree: one grouped query."""
+    from django.db.models import Count, Sum
+
+    width = 2 * len(manual)
+    periods = _month_periods(period_keys)
+    if not manual or not periods:
+        return np.zeros((len(units), len(periods), width))
+    col = {i.pk: k for k, i in enumerate(manual)}
+    id_path = kpi_selectors._unit_paths()
+    rows = (
+        manual_scores(user)
+        .filter(indicator_id__in=list(col), period__in=period_keys)
+        .values("indicator_id", "org_unit_id", "period")
+        .annotate(s=Sum("value"), n=Count("id"))
+        .values_list("indicator_id", "org_unit_id", "period", "s", "n")
+        .order_by()
+    )
+    paths: list[str] = []
+    grains: list[dt.date] = []
+    vectors: list[Any] = []
+    for ind_id, uid, period, total, n in rows:
+        if uid not in id_path:
+            continue
+        vec = np.zeros(width)
+        vec[2 * col[ind_id]] = float(total or 0)
+        vec[2 * col[ind_id] + 1] = float(n)
+        paths.append(id_path[uid])
+        grains.append(kpi_domain.period_bounds("month", period)[0])
+        vectors.append(vec)
+    if not vectors:
+        return np.zeros((len(units), len(periods), width))
+    return kpi_domain.fold(paths, grains, np.vstack(vectors), [u.path for u in units], periods)
+
+
+def raw_table(
+    user: Any, inds: list[Indicator], units: list[OrgUnit], period_keys: list[str]
+) -> list[list[dict[str, float | None]]]:
+    """The raw value of every leaf indicator for every unit's subtree × month: ``table[unit][period]``.
+    A handful of grouped queries whatever the number of units and months (rollups, feedback, surveys,
+    manual scores, registered sources)."""
+    periods = _month_periods(period_keys)
+    leaves = [i for i in inds if i.source != "children"]
+    kpi_codes = sorted({i.kpi_code for i in leaves if i.source == "kpi" and i.kpi_code})
+    sources = kpi_selectors.sources_of(kpi_codes)
+    if any(i.source == "rating" for i in leaves):
+        sources.add("records")
+    grid = kpi_selectors.kpi_grid(user, units, periods, sources, kpi_codes) if sources else None
+    dims = sorted({i.survey_dimension for i in leaves if i.source == "survey" and i.survey_dimension})
+    dim_grid = survey_dimension_grid(user, units, periods, dims) if dims else None
+    manual = [i for i in leaves if i.source == "manual"]
+    man_grid = manual_grid(user, manual, units, period_keys) if manual else None
+    man_col = {i.pk: k for k, i in enumerate(manual)}
+    table: list[list[dict[str, float | None]]] = []
+    for ti in range(len(units)):
+        per_unit = []
+        for pi in range(len(periods)):
+            sums = grid.sums(ti, pi) if grid is not None else {}
+            out: dict[str, float | None] = {}
+            for i in leaves:
+                value: float | None = None
+                if i.source == "kpi" and i.kpi_code in kpi_selectors.SOURCE_OF:
+                    value = kpi_domain.kpi_value(i.kpi_code, sums)
+                elif i.source == "rating":
+                    value = sums["rating_sum"] / sums["rating_count"] if sums.get("rating_count") else None
+                elif i.source == "survey" and i.survey_dimension and dim_grid is not None:
+                    k = dims.index(i.survey_dimension)
+                    n = dim_grid[ti, pi, 2 * k + 1]
+                    value = float(dim_grid[ti, pi, 2 * k] / n) if n else None
+                elif i.source == "manual" and man_grid is not None:
+                    k = man_col[i.pk]
+                    n = man_grid[ti, pi, 2 * k + 1]
+                    value = float(man_grid[ti, pi, 2 * k] / n) if n else None
+                if value is not None and i.params.get("divide"):
+                    value = value / float(i.params["divide"])
+                out[i.code] = value
+            per_unit.append(out)
+        table.append(per_unit)
+    return table
 
 
 def raw_values(user: Any, inds: list[Indicator], unit: OrgUnit, period: str) -> dict[str, float | None]:
     """The raw value of every leaf indicator for the unit's subtree over the month ``period``."""
-    since, until = kpi_domain.period_bounds("month", period)
-    leaves = [i for i in inds if i.source != "children"]
-    kpi_codes = {i.kpi_code for i in leaves if i.source == "kpi"}
-    sources = {kpi_selectors.SOURCE_OF.get(c, "records") for c in kpi_codes}
-    if any(i.source == "rating" for i in leaves):
-        sources.add("records")
-    sums = kpi_selectors.kpi_sums(user, unit, since, until, sources) if sources else {}
-    out: dict[str, float | None] = {}
-    for i in leaves:
-        value: float | None = None
-        if i.source == "kpi" and i.kpi_code in kpi_selectors.SOURCE_OF:
-            value = kpi_domain.kpi_value(i.kpi_code, sums)
-        elif i.source == "rating":
-            value = sums["rating_sum"] / sums["rating_count"] if sums.get("rating_count") else None
-        elif i.source == "survey" and i.survey_dimension:
-            value = survey_dimension_mean(user, unit, since, until, i.survey_dimension)
-        elif i.source == "manual":
-            avg = (
-                manual_scores(user)
-                .filter(indicator=i, period=period, org_unit__path__startswith=unit.path)
-                .aggregate(v=Avg("value"))["v"]
-            )
-            value = None if avg is None else float(avg)
-        if value is not None and i.params.get("divide"):
-            value = value / float(i.params["divide"])
-        out[i.code] = value
-    return out
+    return raw_table(user, inds, [unit], [period])[0][0]
 
 
-def evaluate_unit(
-    user: Any, scheme: Scheme, inds: list[Indicator], unit: OrgUnit, period: str
+def score_unit(
+    scheme: Scheme, inds: list[Indicator], unit: OrgUnit, raw: dict[str, float | None]
 ) -> dict[str, Any]:
-    raw = raw_values(user, inds, unit, period)
+    """The composite, grade, indicator tree and fuzzy evaluation of one unit from its raw values."""
     by_code = {i.code: i for i in inds}
     roots = build_tree(inds)
     for _level, node in domain.flatten(roots):
@@ -155,33 +241,63 @@ def evaluate_unit(
     }
 
 
+def evaluate_units(
+    user: Any, scheme: Scheme, inds: list[Indicator], units: list[OrgUnit], period: str
+) -> list[dict[str, Any]]:
+    """:func:`score_unit` of several units for one month from one :func:`raw_table`."""
+    kpi_domain.period_bounds("month", period)
+    table = raw_table(user, inds, units, [period])
+    return [score_unit(scheme, inds, u, table[k][0]) for k, u in enumerate(units)]
+
+
+def evaluate_unit(
+    user: Any, scheme: Scheme, inds: list[Indicator], unit: OrgUnit, period: str
+) -> dict[str, Any]:
+    return evaluate_units(user, scheme, inds, [unit], period)[0]
+
+
 def evaluate(user: Any, scheme: Scheme, period: str, unit: OrgUnit | None = None) -> dict[str, Any]:
     """Composite scores of the unit's subtree (or every unit in scope) for the month ``period``, ranked
     among peers (units at the same depth), with benchmarks. Raises ValueError on a bad period."""
-    kpi_domain.period_bounds("month", period)
+    return evaluate_periods(user, scheme, [period], unit)[0]
+
+
+def evaluate_periods(
+    user: Any, scheme: Scheme, periods: list[str], unit: OrgUnit | None = None
+) -> list[dict[str, Any]]:
+    """:func:`evaluate` for several months at once (the same few grouped queries for all of them)."""
+    for period in periods:
+        kpi_domain.period_bounds("month", period)
     qs = org_units(user).filter(active=True, archived_at__isnull=True)
     if unit is not None:
         qs = qs.filter(path__startswith=unit.path)
+    unit_list = list(qs.order_by("path"))
     inds = indicators(scheme)
-    out = [evaluate_unit(user, scheme, inds, u, period) for u in qs.order_by("path")]
-    by_depth: dict[int, dict[str, float | None]] = {}
-    for r in out:
-        by_depth.setdefault(r["depth"], {})[r["unit"]] = r["score"]
-    ranks = {d: domain.rank(s) for d, s in by_depth.items()}
-    for r in out:
-        r["rank"] = ranks[r["depth"]][r["unit"]]
-        r["peers"] = len(by_depth[r["depth"]])
-        r["benchmark"] = domain.benchmarks(list(by_depth[r["depth"]].values()))
-    return {
-        "scheme": scheme.code,
-        "version": scheme.version,
-        "scheme_name": scheme.name
-        if not (get_language() or "").startswith("en")
-        else (scheme.name_en or scheme.name),
-        "period": period,
-        "benchmarks": [{"label": b.label, "value": b.value} for b in scheme.benchmarks.all()],
-        "results": out,
-    }
+    table = raw_table(user, inds, unit_list, periods)
+    name = scheme.name if not (get_language() or "").startswith("en") else (scheme.name_en or scheme.name)
+    marks = [{"label": b.label, "value": b.value} for b in scheme.benchmarks.all()]
+    outs = []
+    for pi, period in enumerate(periods):
+        out = [score_unit(scheme, inds, u, table[k][pi]) for k, u in enumerate(unit_list)]
+        by_depth: dict[int, dict[str, float | None]] = {}
+        for r in out:
+            by_depth.setdefault(r["depth"], {})[r["unit"]] = r["score"]
+        ranks = {d: domain.rank(s) for d, s in by_depth.items()}
+        for r in out:
+            r["rank"] = ranks[r["depth"]][r["unit"]]
+            r["peers"] = len(by_depth[r["depth"]])
+            r["benchmark"] = domain.benchmarks(list(by_depth[r["depth"]].values()))
+        outs.append(
+            {
+                "scheme": scheme.code,
+                "version": scheme.version,
+                "scheme_name": name,
+                "period": period,
+                "benchmarks": marks,
+                "results": out,
+            }
+        )
+    return outs
 
 
 def public_json(data: dict[str, Any]) -> dict[str, Any]:

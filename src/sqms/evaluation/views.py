@@ -208,8 +208,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if scheme is not None:
         try:
             inds = selectors.indicators(scheme)
-            for u in [unit, *children]:
-                rows.append(selectors.evaluate_unit(request.user, scheme, inds, u, period))
+            rows = selectors.evaluate_units(request.user, scheme, inds, [unit, *children], period)
         except ValueError as exc:
             raise Http404 from exc
     try:

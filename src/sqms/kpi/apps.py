@@ -17,6 +17,7 @@ class KpiConfig(AppConfig):
 
         register_scoped(models.ServiceRecord, path_field="org_unit__path", owner_field="staff__user")
         register_scoped(models.DailyRollup, path_field="org_unit__path")
+        register_scoped(models.MonthlyRollup, path_field="org_unit__path")
         register_scoped(models.KpiOverride, path_field="org_unit__path")
         register_scoped(models.KpiAlert, path_field="org_unit__path")
         register_scoped(models.QualityObjective, path_field="org_unit__path", owner_field="owner")

@@ -24,6 +24,9 @@ BUCKET_EDGES: tuple[int, ...] = (
     3600, 7200, 14400, 28800, 43200, 86400, 172800, 259200, 604800, 1209600,
 )  # fmt: skip
 N_BUCKETS = len(BUCKET_EDGES)
+# The rollup table's histogram columns, bucket by bucket.
+RESPONSE_COLUMNS = tuple(f"resp_{i:02d}" for i in range(N_BUCKETS))
+HANDLING_COLUMNS = tuple(f"hand_{i:02d}" for i in range(N_BUCKETS))
 
 TIMESTAMP_FIELDS = ("requested_at", "first_response_at", "completed_at", "promised_at")
 TRUE_WORDS = {"1", "true", "t", "yes", "y", "是", "x"}
@@ -315,6 +318,18 @@ def rollup_delta(
                 delta = out[key] = Delta()
             apply_fact(delta, f, sign)
     return {k: v for k, v in out.items() if not v.is_zero()}
+
+
+def monthly_delta(delta: Mapping[RollupKey, Delta]) -> dict[RollupKey, Delta]:
+    """The daily delta summed by month: keys (unit, first day of the month, service type, channel)."""
+    out: dict[RollupKey, Delta] = {}
+    for (unit, day, stype, channel), d in delta.items():
+        key = (unit, day.replace(day=1), stype, channel)
+        acc = out.get(key)
+        if acc is None:
+            acc = out[key] = Delta()
+        acc.add(d)
+    return out
 
 
 def rates(d: Mapping[str, Any]) -> dict[str, float | None]:
@@ -636,3 +651,92 @@ def objective_status(
     span = (deadline - start).days
     elapsed = 1.0 if span <= 0 else min(max((today - start).days / span, 0.0), 1.0)
     return ON_TRACK if progress >= elapsed else AT_RISK
+
+
+# --- grouped sums (one query per source, folded here) -----------------------------------------------------
+#
+# Every KPI and evaluation read goes through a *grid*: the sums of every target unit's subtree × every
+# period, built from rows already grouped in SQL by (source unit, grain) where grain is a day or a month.
+# Folding units into their ancestors and grains into periods is two matrix products (numpy): exact integer
+# sums, so a parent is always the ratio of summed numerators and denominators.
+
+HIST_FIELDS = RESPONSE_COLUMNS + HANDLING_COLUMNS
+GRID_FIELDS: tuple[str, ...] = (*COUNTERS, *HIST_FIELDS, *EXTRA_SUMS)
+FIELD_INDEX = {name: i for i, name in enumerate(GRID_FIELDS)}
+_RESP = slice(len(COUNTERS), len(COUNTERS) + N_BUCKETS)
+_HAND = slice(len(COUNTERS) + N_BUCKETS, len(COUNTERS) + 2 * N_BUCKETS)
+
+Period = tuple[str, dt.date, dt.date]  # key, first day, last day (inclusive)
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def grain_for(periods: list[Period]) -> str:
+    """``month`` when every period is made of whole months (cheaper to group), else ``day``."""
+    for _key, start, end in periods:
+        if start.day != 1 or (end + dt.timedelta(days=1)).day != 1:
+            return "day"
+    return "month"
+
+
+def period_index(periods: list[Period], grains: list[dt.date]) -> list[int]:
+    """The index of the period holding each grain (its first day), ``-1`` when outside every period."""
+    starts = [p[1] for p in periods]
+    out = []
+    for g in grains:
+        i = bisect.bisect_right(starts, g) - 1
+        out.append(i if i >= 0 and g <= periods[i][2] else -1)
+    return out
+
+
+def subtree_matrix(targets: list[str], sources: list[str]) -> Any:
+    """0/1 matrix (targets × source units): 1 when the source unit's path lies in the target's subtree
+    (the empty target path ``""`` covers every unit)."""
+    import numpy as np
+
+    m = np.zeros((len(targets), len(sources)), dtype=np.float64)
+    for i, t in enumerate(targets):
+        for j, s in enumerate(sources):
+            if s.startswith(t):
+                m[i, j] = 1.0
+    return m
+
+
+def fold(
+    row_paths: list[str],
+    row_grains: list[dt.date],
+    values: Any,
+    targets: list[str],
+    periods: list[Period],
+) -> Any:
+    """Fold rows (source unit path, grain day, vector) into an array targets × periods × width: each
+    target gets the sum over the units of its subtree, each period the sum over its grains."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    width = values.shape[1] if values.ndim == 2 else len(GRID_FIELDS)
+    out = np.zeros((len(targets), len(periods), width), dtype=np.float64)
+    if not row_paths or not targets or not periods:
+        return out
+    paths = sorted(set(row_paths))
+    p_ix = {p: i for i, p in enumerate(paths)}
+    grains = sorted(set(row_grains))
+    g_ix = {g: i for i, g in enumerate(grains)}
+    g_to_p = period_index(periods, grains)
+    rows_p = np.fromiter((p_ix[p] for p in row_paths), dtype=np.int64, count=len(row_paths))
+    rows_g = np.fromiter((g_to_p[g_ix[g]] for g in row_grains), dtype=np.int64, count=len(row_grains))
+    keep = rows_g >= 0
+    data = np.zeros((len(paths), len(periods), width), dtype=np.float64)
+    np.add.at(data, (rows_p[keep], rows_g[keep]), values[keep])
+    units = subtree_matrix(targets, paths)
+    return np.tensordot(units, data, axes=(1, 0))  # targets × periods × width
+
+
+def sums_of(vec: Any) -> dict[str, Any]:
+    """The sums dictionary (as :func:`empty_sums`) of one grid cell."""
+    out: dict[str, Any] = {name: round(float(vec[FIELD_INDEX[name]])) for name in (*COUNTERS, *EXTRA_SUMS)}
+    out["response_hist"] = [round(float(x)) for x in vec[_RESP]]
+    out["handling_hist"] = [round(float(x)) for x in vec[_HAND]]
+    return out

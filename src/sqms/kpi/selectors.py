@@ -14,11 +14,18 @@ from sqms.core.errors import NotFound
 from sqms.core.scoping import scoped
 from sqms.kpi.domain import (
     COUNTERS,
+    EXTRA_SUMS,
+    FIELD_INDEX,
+    GRID_FIELDS,
+    HANDLING_COLUMNS,
+    HIST_FIELDS,
     LIBRARY,
-    N_BUCKETS,
+    RESPONSE_COLUMNS,
+    Period,
     Thresholds,
     control_chart,
-    empty_sums,
+    fold,
+    grain_for,
     kpi_fraction,
     kpi_value,
     objective_progress,
@@ -28,8 +35,17 @@ from sqms.kpi.domain import (
     periods_between,
     rag,
     rates,
+    sums_of,
 )
-from sqms.kpi.models import DailyRollup, KpiAlert, KpiDefinition, KpiOverride, QualityObjective, ServiceRecord
+from sqms.kpi.models import (
+    DailyRollup,
+    KpiAlert,
+    KpiDefinition,
+    KpiOverride,
+    MonthlyRollup,
+    QualityObjective,
+    ServiceRecord,
+)
 from sqms.org.models import OrgUnit
 from sqms.org.selectors import unit_by_code
 
@@ -66,15 +82,10 @@ def rollup_summary(
 ) -> dict[str, Any]:
     """Summed counters and derived rates over the scoped rollups (a subtree when ``unit`` is given)."""
     qs = rollups(user, unit=unit, since=since, until=until)
-    sums = qs.aggregate(**{name: Sum(name) for name in COUNTERS})
+    sums = qs.aggregate(**{name: Sum(name) for name in (*COUNTERS, *HIST_FIELDS)})
     out: dict[str, Any] = {name: int(sums[name] or 0) for name in COUNTERS}
-    response = [0] * N_BUCKETS
-    handling = [0] * N_BUCKETS
-    for r_hist, h_hist in qs.values_list("response_hist", "handling_hist").iterator(chunk_size=5000):
-        response = [a + b for a, b in zip(response, r_hist, strict=True)]
-        handling = [a + b for a, b in zip(handling, h_hist, strict=True)]
-    out["response_hist"] = response
-    out["handling_hist"] = handling
+    out["response_hist"] = [int(sums[name] or 0) for name in RESPONSE_COLUMNS]
+    out["handling_hist"] = [int(sums[name] or 0) for name in HANDLING_COLUMNS]
     out.update(rates(out))
     return out
 
@@ -117,57 +128,299 @@ def _aware_range(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.dateti
     )
 
 
-def feedback_sums(user: Any, path: str | None, since: dt.date, until: dt.date) -> dict[str, int]:
-    """Complaints, SLA outcomes, ratings and rectifications of the subtree, through feedback's selectors."""
+# --- grouped reads: one query per source, folded in numpy (sqms.kpi.domain.fold) --------------------------
+
+
+def _tz() -> dt.tzinfo:
+    return timezone.get_default_timezone()
+
+
+def _grain_value(value: Any, grain: str) -> dt.date:
+    """A grain key from the database (a date, a datetime or 'YYYY-MM' text) as its first day."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(_tz()).date() if timezone.is_aware(value) else value.date()
+    elif isinstance(value, str):
+        value = dt.date.fromisoformat(value + "-01" if len(value) == 7 else value[:10])
+    return value.replace(day=1) if grain == "month" else value
+
+
+def _fixed_offset(since: dt.date, until: dt.date) -> dt.timedelta | None:
+    """The site zone's UTC offset when it is the same over the whole range (no DST change), else None."""
+    tz = _tz()
+    offsets = {
+        dt.datetime.combine(d, dt.time(12), tzinfo=tz).utcoffset()
+        for d in (since, until, dt.date(since.year, 1, 15), dt.date(since.year, 7, 15))
+    }
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _datetime_grain(field: str, grain: str, since: dt.date, until: dt.date) -> Any:
+    """SQL for the local day or month of a DateTimeField. SQLite stores UTC text: with a fixed offset the
+    local day is ``substr(datetime(field, '+480 minutes'), 1, 10)`` (native functions, no Python UDF per
+    row); otherwise Django's Trunc* (date_trunc on PostgreSQL)."""
+    from django.db import connection
+    from django.db.models import CharField, Func, Value
+    from django.db.models.functions import Substr, TruncDate, TruncMonth
+
+    offset = _fixed_offset(since, until)
+    if connection.vendor == "sqlite" and offset is not None:
+        minutes = int(offset.total_seconds() // 60)
+        local = Func(F(field), Value(f"{minutes:+d} minutes"), function="datetime", output_field=CharField())
+        return Substr(local, 1, 7 if grain == "month" else 10)
+    return TruncMonth(field, tzinfo=_tz()) if grain == "month" else TruncDate(field, tzinfo=_tz())
+
+
+class Rows:
+    """Grouped rows of one source: (unit path, grain day) and the grid vector of each."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.grains: list[dt.date] = []
+        self.vectors: list[Any] = []
+
+    def add(self, path: str | None, grain: dt.date, columns: dict[str, Any]) -> None:
+        if path is None:
+            return
+        vec = np.zeros(len(GRID_FIELDS))
+        for name, value in columns.items():
+            if value:
+                vec[FIELD_INDEX[name]] = float(value)
+        self.paths.append(path)
+        self.grains.append(grain)
+        self.vectors.append(vec)
+
+
+class Grid:
+    """Sums of every target unit's subtree (``None`` = the user's whole scope) × every period."""
+
+    def __init__(self, units: list[OrgUnit | None], periods: list[Period]) -> None:
+        self.units = units
+        self.targets = [u.path if u is not None else "" for u in units]
+        self.periods = periods
+        self.data = np.zeros((len(units), len(periods), len(GRID_FIELDS)))
+        self.registered: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def sums(self, ti: int, pi: int) -> dict[str, Any]:
+        out = sums_of(self.data[ti, pi])
+        out.update(self.registered.get((ti, pi), {}))
+        return out
+
+    def value(self, code: str, ti: int, pi: int) -> float | None:
+        return kpi_value(code, self.sums(ti, pi))
+
+
+def _unit_paths() -> dict[int, str]:
+    return dict(OrgUnit.objects.values_list("id", "path"))
+
+
+def _within(qs: QuerySet[Any], ids: list[int] | None) -> QuerySet[Any]:
+    return qs if ids is None else qs.filter(org_unit_id__in=ids)
+
+
+def kpi_grid(
+    user: Any,
+    units: Iterable[OrgUnit | None],
+    periods: Iterable[Period],
+    sources: Iterable[str] = ("records",),
+    codes: Iterable[str] = (),
+) -> Grid:
+    """The sums of every unit's subtree for every period from the asked sources, with a few grouped
+    queries (never one per unit or period): the rollups grouped by unit × month (or day), feedback
+    tickets, ratings and rectifications grouped the same way, survey responses per version, and the
+    registered sources called once per period."""
+    grid = Grid(list(units), sorted(periods, key=lambda p: p[1]))
+    if not grid.units or not grid.periods:
+        return grid
+    since, until = grid.periods[0][1], max(p[2] for p in grid.periods)
+    grain = grain_for(grid.periods)
+    id_path = _unit_paths()
+    ids = None
+    if "" not in grid.targets:
+        ids = [i for i, p in id_path.items() if any(p.startswith(t) for t in grid.targets)]
+    wanted = set(sources)
+    codes = list(codes)
+    rows = Rows()
+    if "records" in wanted or "feedback" in wanted:  # the complaint rate divides by service volume
+        names = list(COUNTERS)
+        if "records" in wanted and (not codes or "response_p90" in codes):
+            names += RESPONSE_COLUMNS
+        if "records" in wanted and not codes:
+            names += HANDLING_COLUMNS
+        aggs = {name: Sum(name) for name in names}
+        if grain == "month":  # whole months: the monthly rollups, ~30× fewer rows than the daily ones
+            base = MonthlyRollup.objects.filter(month__gte=since, month__lte=until)
+            grain_expr: Any = F("month")
+        else:
+            base = DailyRollup.objects.filter(day__gte=since, day__lte=until)
+            grain_expr = F("day")
+        qs = _within(scoped(user, base), ids)
+        grouped = (
+            qs.annotate(g=grain_expr)
+            .values("org_unit_id", "g")
+            .annotate(**aggs)
+            .values_list("org_unit_id", "g", *names)
+            .order_by()
+        )
+        for uid, g, *values in grouped:
+            rows.add(id_path.get(uid), _grain_value(g, grain), dict(zip(names, values, strict=True)))
+    if "feedback" in wanted:
+        _feedback_rows(user, rows, ids, id_path, since, until, grain)
+    if "surveys" in wanted:
+        _survey_rows(user, rows, ids, id_path, since, until, grain)
+    if rows.paths:
+        grid.data = fold(rows.paths, rows.grains, np.vstack(rows.vectors), grid.targets, grid.periods)
+    if "registered" in wanted:
+        _registered(user, grid, codes)
+    return grid
+
+
+def _feedback_rows(
+    user: Any,
+    rows: Rows,
+    ids: list[int] | None,
+    id_path: dict[int, str],
+    since: dt.date,
+    until: dt.date,
+    grain: str,
+) -> None:
+    """Complaints, SLA outcomes, ratings and rectifications through feedback's selectors, grouped."""
+    from django.db.models import Count, Q
+
     from sqms.feedback import selectors as fb
 
     start, end = _aware_range(since, until)
-    under = {"org_unit__path__startswith": path} if path else {}
-    tickets = fb.tickets(user).filter(received_at__gte=start, received_at__lt=end, **under)
-    with_sla = tickets.filter(resolution_due__isnull=False)
-    ratings = fb.ratings(user).filter(excluded=False, rated_at__gte=start, rated_at__lt=end, **under)
-    rects = fb.rectifications(user).filter(due_at__gte=start, due_at__lt=end, **under)
-    return {
-        "complaints": tickets.filter(kind="complaint").count(),
-        "sla_total": with_sla.count(),
-        "sla_met": with_sla.filter(breached=False).count(),
-        "ratings": ratings.count(),
-        "bad_ratings": ratings.filter(score__lte=2).count(),
-        "rect_due": rects.count(),
-        "rect_on_time": rects.filter(completed_at__isnull=False, completed_at__lte=F("due_at")).count(),
-    }
+    queries = [
+        (
+            _within(fb.tickets(user), ids).filter(received_at__gte=start, received_at__lt=end),
+            "received_at",
+            {
+                "complaints": Count("id", filter=Q(kind="complaint")),
+                "sla_total": Count("id", filter=Q(resolution_due__isnull=False)),
+                "sla_met": Count("id", filter=Q(resolution_due__isnull=False, breached=False)),
+            },
+        ),
+        (
+            _within(fb.ratings(user), ids).filter(excluded=False, rated_at__gte=start, rated_at__lt=end),
+            "rated_at",
+            {"ratings": Count("id"), "bad_ratings": Count("id", filter=Q(score__lte=2))},
+        ),
+        (
+            _within(fb.rectifications(user), ids).filter(due_at__gte=start, due_at__lt=end),
+            "due_at",
+            {
+                "rect_due": Count("id"),
+                "rect_on_time": Count(
+                    "id", filter=Q(completed_at__isnull=False, completed_at__lte=F("due_at"))
+                ),
+            },
+        ),
+    ]
+    for qs, field, aggs in queries:
+        names = list(aggs)
+        grouped = (
+            qs.annotate(g=_datetime_grain(field, grain, since, until))
+            .values("org_unit_id", "g")
+            .annotate(**aggs)
+            .values_list("org_unit_id", "g", *names)
+            .order_by()
+        )
+        for uid, g, *values in grouped:
+            rows.add(id_path.get(uid), _grain_value(g, grain), dict(zip(names, values, strict=True)))
 
 
-def survey_sums(user: Any, path: str | None, since: dt.date, until: dt.date) -> dict[str, int]:
-    """CSAT (top-2-box of overall satisfaction items) and NPS counts of the subtree's included responses,
-    through the surveys app's selectors."""
+def _survey_rows(
+    user: Any,
+    rows: Rows,
+    ids: list[int] | None,
+    id_path: dict[int, str],
+    since: dt.date,
+    until: dt.date,
+    grain: str,
+) -> None:
+    """CSAT (top-2-box of overall satisfaction items) and NPS counts of included responses, per unit ×
+    grain, through the surveys app's selectors (one query per survey version)."""
+    from sqms.surveys import domain as sv_domain
     from sqms.surveys import selectors as sv
     from sqms.surveys.models import SurveyVersion
 
     start, end = _aware_range(since, until)
-    qs = sv.responses(user).filter(included=True, submitted_at__gte=start, submitted_at__lt=end)
-    if path:
-        qs = qs.filter(org_unit__path__startswith=path)
-    out = {"csat_n": 0, "csat_top": 0, "nps_n": 0, "nps_promoters": 0, "nps_detractors": 0}
-    version_ids = set(qs.values_list("version_id", flat=True).distinct())
-    for version in SurveyVersion.objects.filter(pk__in=version_ids):
-        x = sv.matrix(qs, version)
-        for j, it in enumerate(version.items):
+    qs = _within(sv.responses(user), ids).filter(included=True, submitted_at__gte=start, submitted_at__lt=end)
+    tz = _tz()
+    for version in SurveyVersion.objects.filter(pk__in=set(qs.values_list("version_id", flat=True))):
+        items = version.items
+        nps = [j for j, it in enumerate(items) if it["type"] == "nps"]
+        csat = [
+            j
+            for j, it in enumerate(items)
+            if it["type"] == "likert"
+            and not it.get("dimension")
+            and not it.get("attention")
+            and it.get("max")
+        ]
+        if not nps and not csat:
+            continue
+        meta = list(qs.filter(version=version).values_list("org_unit_id", "submitted_at", "values"))
+        if not meta:
+            continue
+        x = sv_domain.unpack((m[2] for m in meta), len(items))
+        cols = {
+            name: np.zeros(len(meta))
+            for name in ("csat_n", "csat_top", "nps_n", "nps_promoters", "nps_detractors")
+        }
+        for j in nps:
             col = x[:, j]
-            col = col[~np.isnan(col)]
-            if it["type"] == "nps":
-                out["nps_n"] += int(col.size)
-                out["nps_promoters"] += int((col >= 9).sum())
-                out["nps_detractors"] += int((col <= 6).sum())
-            elif (
-                it["type"] == "likert"
-                and not it.get("dimension")
-                and not it.get("attention")
-                and it.get("max")
-            ):
-                out["csat_n"] += int(col.size)
-                out["csat_top"] += int((col > it["max"] - 2).sum())
-    return out
+            ok = ~np.isnan(col)
+            cols["nps_n"] += ok
+            cols["nps_promoters"] += ok & (np.nan_to_num(col) >= 9)
+            cols["nps_detractors"] += ok & (np.nan_to_num(col, nan=99) <= 6)
+        for j in csat:
+            col = x[:, j]
+            ok = ~np.isnan(col)
+            cols["csat_n"] += ok
+            cols["csat_top"] += ok & (np.nan_to_num(col, nan=-99) > items[j]["max"] - 2)
+        block = np.zeros((len(meta), len(GRID_FIELDS)))
+        for name, col in cols.items():
+            block[:, FIELD_INDEX[name]] = col
+        for k, (uid, when, _v) in enumerate(meta):
+            if uid in id_path:
+                day = when.astimezone(tz).date()
+                rows.paths.append(id_path[uid])
+                rows.grains.append(day.replace(day=1) if grain == "month" else day)
+                rows.vectors.append(block[k])
+
+
+def _registered(user: Any, grid: Grid, codes: Iterable[str]) -> None:
+    """Figures of registered KPI sources (sqms.kpi.sources): one call per code × period."""
+    from sqms.kpi import sources
+    from sqms.kpi.domain import registered_key
+
+    codes = [c for c in codes if sources.kpi_source(c) is not None]
+    if not codes:
+        return
+    top: list[str] = []
+    if "" in grid.targets:
+        from sqms.org.selectors import units as org_units
+
+        visible = list(org_units(user).values_list("path", flat=True))
+        top = [p for p in visible if not any(p != q and p.startswith(q) for q in visible)]
+    paths = sorted({t for t in grid.targets if t} | set(top))
+    for code in codes:
+        for pi, (_key, start, end) in enumerate(grid.periods):
+            values = sources.source_values(code, paths, start, end)
+            for ti, target in enumerate(grid.targets):
+                if target:
+                    value = values.get(target)
+                else:
+                    present = [values[p] for p in top if values.get(p) is not None]
+                    value = present[0] if len(present) == 1 else None
+                grid.registered.setdefault((ti, pi), {})[registered_key(code)] = value
+
+
+def feedback_sums(user: Any, path: str | None, since: dt.date, until: dt.date) -> dict[str, int]:
+    """Complaints, SLA outcomes, ratings and rectifications of the subtree (``path``) over the range."""
+    unit = OrgUnit.objects.filter(path=path).first() if path else None
+    sums = kpi_grid(user, [unit], [("", since, until)], ("feedback",)).sums(0, 0)
+    return {name: sums[name] for name in EXTRA_SUMS if not name.startswith(("csat", "nps"))}
 
 
 SOURCE_OF = {d["code"]: d["source"] for d in LIBRARY}
@@ -184,62 +437,24 @@ def kpi_sums(
     """Summed numerators and denominators of the unit's subtree (or the user's whole scope) over the
     range, from the sources asked for; with the ``registered`` source, the figures of the KPIs ``codes``
     computed by registered functions (:mod:`sqms.kpi.sources`)."""
-    sums = empty_sums()
-    path = unit.path if unit is not None else None
-    wanted = set(sources)
-    if "records" in wanted or "feedback" in wanted:  # the complaint rate divides by service volume
-        qs = rollups(user, since=since, until=until)
-        if path:
-            qs = qs.filter(org_unit__path__startswith=path)
-        agg = qs.aggregate(**{name: Sum(name) for name in COUNTERS})
-        sums.update({name: int(agg[name] or 0) for name in COUNTERS})
-        if "records" in wanted:
-            for r_hist, h_hist in qs.values_list("response_hist", "handling_hist").iterator(chunk_size=5000):
-                sums["response_hist"] = [a + b for a, b in zip(sums["response_hist"], r_hist, strict=True)]
-                sums["handling_hist"] = [a + b for a, b in zip(sums["handling_hist"], h_hist, strict=True)]
-    if "feedback" in wanted:
-        sums.update(feedback_sums(user, path, since, until))
-    if "surveys" in wanted:
-        sums.update(survey_sums(user, path, since, until))
-    if "registered" in wanted:
-        sums.update(registered_sums(user, unit, since, until, codes))
-    return sums
+    return kpi_grid(user, [unit], [("", since, until)], sources, codes).sums(0, 0)
 
 
-def registered_sums(
-    user: Any, unit: OrgUnit | None, since: dt.date, until: dt.date, codes: Iterable[str]
-) -> dict[str, Any]:
-    """``{value:<code>: figure}`` of registered KPI sources for the unit's subtree (the whole scope when
-    ``unit`` is None: the user's top units, the figure of the first one that has data)."""
-    from sqms.kpi import sources
-    from sqms.kpi.domain import registered_key
-
-    if unit is not None:
-        paths = [unit.path]
-    else:
-        from sqms.org.selectors import units as org_units
-
-        visible = list(org_units(user).values_list("path", flat=True))
-        paths = [p for p in visible if not any(p != q and p.startswith(q) for q in visible)]
-    out: dict[str, Any] = {}
-    for code in codes:
-        if sources.kpi_source(code) is None:
-            continue
-        values = sources.source_values(code, paths, since, until)
-        present = [v for v in values.values() if v is not None]
-        out[registered_key(code)] = present[0] if len(present) == 1 else None
-    return out
+def sources_of(codes: Iterable[str]) -> set[str]:
+    return {SOURCE_OF.get(c, "records") for c in codes}
 
 
-def thresholds(kpi: KpiDefinition, unit: OrgUnit | None) -> Thresholds:
-    """The KPI's thresholds for the unit: the nearest override on the unit's path, else the defaults."""
+def thresholds(kpi: KpiDefinition, unit: OrgUnit | None, overrides: Any = None) -> Thresholds:
+    """The KPI's thresholds for the unit: the nearest override on the unit's path, else the defaults.
+    ``overrides`` ({(kpi id, unit id): override}, from :func:`overrides_for`) saves the query."""
     t = Thresholds(kpi.direction, kpi.target, kpi.warning, kpi.critical)
     if unit is None:
         return t
     ids = [p for p in unit.path.strip("/").split("/") if p]
-    overrides = {o.org_unit_id: o for o in KpiOverride.objects.filter(kpi=kpi, org_unit_id__in=ids)}
+    if overrides is None:
+        overrides = overrides_for([unit])
     for uid in ids:  # root first: the nearest (last) override wins field by field
-        o = overrides.get(int(uid))
+        o = overrides.get((kpi.pk, int(uid)))
         if o is not None:
             t = Thresholds(
                 kpi.direction,
@@ -248,6 +463,12 @@ def thresholds(kpi: KpiDefinition, unit: OrgUnit | None) -> Thresholds:
                 o.critical if o.critical is not None else t.critical,
             )
     return t
+
+
+def overrides_for(units: Iterable[OrgUnit | None]) -> dict[tuple[int, int], KpiOverride]:
+    """Every override on the paths of the units, by (KPI id, unit id): one query."""
+    ids = {int(p) for u in units if u is not None for p in u.path.strip("/").split("/") if p}
+    return {(o.kpi_id, o.org_unit_id): o for o in KpiOverride.objects.filter(org_unit_id__in=ids)}
 
 
 def default_range(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -277,10 +498,55 @@ def kpi_series(
     until: dt.date,
 ) -> dict[str, Any]:
     """The KPI's values per period with status, thresholds and its control chart."""
-    t = thresholds(kpi, unit)
+    return kpi_board_series(user, [kpi], unit, period, since, until)[0]
+
+
+def kpi_board_series(
+    user: Any,
+    kpi_list: Iterable[KpiDefinition],
+    unit: OrgUnit | None,
+    period: str,
+    since: dt.date,
+    until: dt.date,
+) -> list[dict[str, Any]]:
+    """:func:`kpi_series` of several KPIs of one unit from one grid (a few grouped queries in all)."""
+    kpi_list = list(kpi_list)
+    table = series_table(user, kpi_list, [unit], period, since, until)
+    return [table[(k.code, 0)] for k in kpi_list]
+
+
+def series_table(
+    user: Any,
+    kpi_list: Iterable[KpiDefinition],
+    units: Iterable[OrgUnit | None],
+    period: str,
+    since: dt.date,
+    until: dt.date,
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The series of every KPI × unit, by (KPI code, index of the unit), from one grid."""
+    kpi_list, units = list(kpi_list), list(units)
+    periods = periods_between(period, since, until)
+    codes = [k.code for k in kpi_list]
+    grid = kpi_grid(user, units, periods, sources_of(codes), codes)
+    overrides = overrides_for(units)
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for ti, unit in enumerate(units):
+        cells = [grid.sums(ti, pi) for pi in range(len(periods))]
+        for kpi in kpi_list:
+            out[(kpi.code, ti)] = _series(kpi, unit, period, periods, cells, thresholds(kpi, unit, overrides))
+    return out
+
+
+def _series(
+    kpi: KpiDefinition,
+    unit: OrgUnit | None,
+    period: str,
+    periods: list[Period],
+    cells: list[dict[str, Any]],
+    t: Thresholds,
+) -> dict[str, Any]:
     points = []
-    for key, start, end in periods_between(period, since, until):
-        sums = kpi_sums(user, unit, start, end, (SOURCE_OF.get(kpi.code, "records"),), (kpi.code,))
+    for (key, start, end), sums in zip(periods, cells, strict=True):
         value = kpi_value(kpi.code, sums)
         frac = kpi_fraction(kpi.code, sums)
         points.append(
@@ -306,8 +572,8 @@ def kpi_series(
 def latest_value(
     user: Any, kpi: KpiDefinition, unit: OrgUnit | None, since: dt.date, until: dt.date
 ) -> float | None:
-    sources = (SOURCE_OF.get(kpi.code, "records"),)
-    return kpi_value(kpi.code, kpi_sums(user, unit, since, until, sources, (kpi.code,)))
+    sums = kpi_sums(user, unit, since, until, sources_of([kpi.code]), (kpi.code,))
+    return kpi_value(kpi.code, sums)
 
 
 def alerts(user: Any) -> QuerySet[KpiAlert]:

@@ -22,7 +22,7 @@ from sqms.core.models import AuditAction
 from sqms.core.scoping import scope_for, scoped
 from sqms.core.services import require_perm
 from sqms.kpi import domain
-from sqms.kpi.models import DailyRollup, ServiceRecord
+from sqms.kpi.models import DailyRollup, MonthlyRollup, ServiceRecord
 from sqms.org.models import Customer, OrgUnit, Staff
 
 BATCH = 5000
@@ -217,24 +217,28 @@ def write(prepared: Prepared) -> dict[str, int]:
 
 
 def apply_rollup_delta(delta: dict[domain.RollupKey, domain.Delta]) -> None:
-    """Add ``delta`` to the stored rollups (rows locked on PostgreSQL); rows that drop to zero go away."""
+    """Add ``delta`` to the stored daily rollups and to the monthly rollups of the same months (rows
+    locked on PostgreSQL); rows that drop to zero go away."""
     if not delta:
         return
+    _apply(DailyRollup, "day", delta)
+    _apply(MonthlyRollup, "month", domain.monthly_delta(delta))
+
+
+def _apply(model: Any, key_field: str, delta: dict[domain.RollupKey, domain.Delta]) -> None:
     unit_ids = {k[0] for k in delta}
     days = [k[1] for k in delta]
-    qs = DailyRollup.objects.select_for_update(of=("self",)).filter(
-        org_unit_id__in=unit_ids, day__gte=min(days), day__lte=max(days)
+    qs = model.objects.select_for_update(of=("self",)).filter(
+        org_unit_id__in=unit_ids, **{f"{key_field}__gte": min(days), f"{key_field}__lte": max(days)}
     )
-    stored = {(r.org_unit_id, r.day, r.service_type, r.channel): r for r in qs}
-    create: list[DailyRollup] = []
-    update: list[DailyRollup] = []
+    stored = {(r.org_unit_id, getattr(r, key_field), r.service_type, r.channel): r for r in qs}
+    create: list[Any] = []
+    update: list[Any] = []
     delete: list[int] = []
     for key, d in delta.items():
         row = stored.get(key)
         if row is None:
-            row = DailyRollup(org_unit_id=key[0], day=key[1], service_type=key[2], channel=key[3])
-            row.response_hist = [0] * domain.N_BUCKETS
-            row.handling_hist = [0] * domain.N_BUCKETS
+            row = model(org_unit_id=key[0], service_type=key[2], channel=key[3], **{key_field: key[1]})
             is_new = True
         else:
             is_new = False
@@ -249,12 +253,10 @@ def apply_rollup_delta(delta: dict[domain.RollupKey, domain.Delta]) -> None:
             create.append(row)
         else:
             update.append(row)
-    DailyRollup.objects.bulk_create(create, batch_size=BATCH)
-    DailyRollup.objects.bulk_update(
-        update, [*domain.COUNTERS, "response_hist", "handling_hist"], batch_size=1000
-    )
+    model.objects.bulk_create(create, batch_size=BATCH)
+    model.objects.bulk_update(update, [*domain.COUNTERS, *domain.HIST_FIELDS], batch_size=500)
     if delete:
-        DailyRollup.objects.filter(pk__in=delete).delete()
+        model.objects.filter(pk__in=delete).delete()
 
 
 def check_ingest_permission(actor: Any, on_duplicate: str) -> None:
@@ -306,10 +308,11 @@ def rebuild_rollups(*, unit_ids: Iterable[int] | None = None) -> int:
     if unit_ids is not None:
         qs = qs.filter(org_unit_id__in=list(unit_ids))
     with transaction.atomic():
-        rollups = DailyRollup.objects.all()
-        if unit_ids is not None:
-            rollups = rollups.filter(org_unit_id__in=list(unit_ids))
-        rollups.delete()
+        for model in (DailyRollup, MonthlyRollup):
+            rollups = model.objects.all()
+            if unit_ids is not None:
+                rollups = rollups.filter(org_unit_id__in=list(unit_ids))
+            rollups.delete()
         delta = domain.rollup_delta(
             (_fact(r) for r in qs.iterator(chunk_size=BATCH)), timezone.get_default_timezone()
         )
@@ -350,9 +353,11 @@ def evaluate_alerts(*, period: str = "month", today: Any = None, units: Any = No
     kpis = selectors.kpis()
     if codes is not None:
         kpis = kpis.filter(code__in=list(codes))
+    kpis = list(kpis)
+    table = selectors.series_table(selectors.SYSTEM, kpis, units, period, since, until)
     for kpi in kpis:
-        for unit in units:
-            series = selectors.kpi_series(selectors.SYSTEM, kpi, unit, period, since, until)
+        for ui, unit in enumerate(units):
+            series = table[(kpi.code, ui)]
             last = series["points"][-1] if series["points"] else None
             if last is None or last["value"] is None:
                 continue

@@ -51,8 +51,8 @@ def kpi_board(user: Any, unit: OrgUnit | None, today: dt.date) -> list[dict[str,
     """Every active KPI this month for the unit: value, status, and the last 12 months as a sparkline."""
     since, until = selectors.default_range("month", today)
     tiles = []
-    for kpi in selectors.kpis():
-        series = selectors.kpi_series(user, kpi, unit, "month", since, until)
+    for series in selectors.kpi_board_series(user, selectors.kpis(), unit, "month", since, until):
+        kpi = series["kpi"]
         last = series["points"][-1]
         tiles.append(
             {

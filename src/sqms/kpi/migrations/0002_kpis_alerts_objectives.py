@@ -7,104 +7,292 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpi', '0001_initial'),
-        ('org', '0001_initial'),
+        ("kpi", "0001_initial"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KpiDefinition',
+            name="KpiDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived at')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=150, verbose_name='English name')),
-                ('description', models.TextField(blank=True, verbose_name='definition')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit of measure')),
-                ('source', models.CharField(choices=[('records', 'Service records'), ('feedback', 'Complaints and ratings'), ('surveys', 'Surveys')], max_length=10, verbose_name='source')),
-                ('direction', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], max_length=6, verbose_name='direction')),
-                ('target', models.FloatField(verbose_name='target')),
-                ('warning', models.FloatField(verbose_name='warning threshold')),
-                ('critical', models.FloatField(verbose_name='critical threshold')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "archived_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="archived at"),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=150, verbose_name="English name")),
+                ("description", models.TextField(blank=True, verbose_name="definition")),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="unit of measure")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("records", "Service records"),
+                            ("feedback", "Complaints and ratings"),
+                            ("surveys", "Surveys"),
+                        ],
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+                        max_length=6,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("target", models.FloatField(verbose_name="target")),
+                ("warning", models.FloatField(verbose_name="warning threshold")),
+                ("critical", models.FloatField(verbose_name="critical threshold")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI',
-                'verbose_name_plural': 'KPIs',
-                'ordering': ['order', 'code'],
+                "verbose_name": "KPI",
+                "verbose_name_plural": "KPIs",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='QualityObjective',
+            name="QualityObjective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived at')),
-                ('statement', models.CharField(max_length=300, verbose_name='statement')),
-                ('baseline', models.FloatField(verbose_name='baseline')),
-                ('target', models.FloatField(verbose_name='target')),
-                ('start', models.DateField(verbose_name='start')),
-                ('deadline', models.DateField(verbose_name='deadline')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objectives', to='kpi.kpidefinition', verbose_name='KPI')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quality_objectives', to='org.orgunit', verbose_name='org unit')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='quality_objectives', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "archived_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="archived at"),
+                ),
+                ("statement", models.CharField(max_length=300, verbose_name="statement")),
+                ("baseline", models.FloatField(verbose_name="baseline")),
+                ("target", models.FloatField(verbose_name="target")),
+                ("start", models.DateField(verbose_name="start")),
+                ("deadline", models.DateField(verbose_name="deadline")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objectives",
+                        to="kpi.kpidefinition",
+                        verbose_name="KPI",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="quality_objectives",
+                        to="org.orgunit",
+                        verbose_name="org unit",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="quality_objectives",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quality objective',
-                'verbose_name_plural': 'quality objectives',
-                'ordering': ['deadline', 'id'],
+                "verbose_name": "quality objective",
+                "verbose_name_plural": "quality objectives",
+                "ordering": ["deadline", "id"],
             },
         ),
         migrations.CreateModel(
-            name='KpiAlert',
+            name="KpiAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_kind', models.CharField(default='month', max_length=8, verbose_name='period type')),
-                ('period', models.CharField(max_length=12, verbose_name='period')),
-                ('kind', models.CharField(choices=[('target', 'Threshold missed'), ('spc', 'Control-chart signal')], max_length=8, verbose_name='kind')),
-                ('level', models.CharField(choices=[('amber', 'Warning'), ('red', 'Critical'), ('signal', 'Signal')], max_length=8, verbose_name='level')),
-                ('value', models.FloatField(blank=True, null=True, verbose_name='value')),
-                ('threshold', models.FloatField(blank=True, null=True, verbose_name='threshold')),
-                ('message', models.CharField(blank=True, max_length=300, verbose_name='message')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='kpi_alerts', to='org.orgunit', verbose_name='org unit')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='kpi.kpidefinition', verbose_name='KPI')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_kind", models.CharField(default="month", max_length=8, verbose_name="period type")),
+                ("period", models.CharField(max_length=12, verbose_name="period")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("target", "Threshold missed"), ("spc", "Control-chart signal")],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("amber", "Warning"), ("red", "Critical"), ("signal", "Signal")],
+                        max_length=8,
+                        verbose_name="level",
+                    ),
+                ),
+                ("value", models.FloatField(blank=True, null=True, verbose_name="value")),
+                ("threshold", models.FloatField(blank=True, null=True, verbose_name="threshold")),
+                ("message", models.CharField(blank=True, max_length=300, verbose_name="message")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at"),
+                ),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="acknowledged by",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="kpi_alerts",
+                        to="org.orgunit",
+                        verbose_name="org unit",
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="kpi.kpidefinition",
+                        verbose_name="KPI",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI alert',
-                'verbose_name_plural': 'KPI alerts',
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('kpi', 'org_unit', 'period_kind', 'period', 'kind'), name='kpi_alert_unique')],
+                "verbose_name": "KPI alert",
+                "verbose_name_plural": "KPI alerts",
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kpi", "org_unit", "period_kind", "period", "kind"), name="kpi_alert_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KpiOverride',
+            name="KpiOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target', models.FloatField(blank=True, null=True, verbose_name='target')),
-                ('warning', models.FloatField(blank=True, null=True, verbose_name='warning threshold')),
-                ('critical', models.FloatField(blank=True, null=True, verbose_name='critical threshold')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='kpi.kpidefinition', verbose_name='KPI')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpi_overrides', to='org.orgunit', verbose_name='org unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("target", models.FloatField(blank=True, null=True, verbose_name="target")),
+                ("warning", models.FloatField(blank=True, null=True, verbose_name="warning threshold")),
+                ("critical", models.FloatField(blank=True, null=True, verbose_name="critical threshold")),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="kpi.kpidefinition",
+                        verbose_name="KPI",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kpi_overrides",
+                        to="org.orgunit",
+                        verbose_name="org unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI override',
-                'verbose_name_plural': 'KPI overrides',
-                'constraints': [models.UniqueConstraint(fields=('kpi', 'org_unit'), name='kpi_override_unique')],
+                "verbose_name": "KPI override",
+                "verbose_name_plural": "KPI overrides",
+                "constraints": [
+                    models.UniqueConstraint(fields=("kpi", "org_unit"), name="kpi_override_unique")
+                ],
             },
         ),
     ]

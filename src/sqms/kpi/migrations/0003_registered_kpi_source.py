@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpi', '0002_kpis_alerts_objectives'),
+        ("kpi", "0002_kpis_alerts_objectives"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='kpidefinition',
-            name='source',
-            field=models.CharField(choices=[('records', 'Service records'), ('feedback', 'Complaints and ratings'), ('surveys', 'Surveys'), ('registered', 'Another app (registered source)')], max_length=10, verbose_name='source'),
+            model_name="kpidefinition",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("records", "Service records"),
+                    ("feedback", "Complaints and ratings"),
+                    ("surveys", "Surveys"),
+                    ("registered", "Another app (registered source)"),
+                ],
+                max_length=10,
+                verbose_name="source",
+            ),
         ),
     ]
