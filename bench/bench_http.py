@@ -78,6 +78,7 @@ class Result:
     statuses: dict[int, int] = field(default_factory=dict)
     late_starts: int = 0
     sent: int = 0
+    unfinished: int = 0
 
 
 def _free_port() -> int:
@@ -301,7 +302,24 @@ def load(base: str, sc: Scenario, threads: int) -> Result:
     deadline = time.perf_counter() + 15
     for t in pool:
         t.join(max(0.0, deadline - time.perf_counter()))
+    with lock:
+        res.unfinished = n - res.sent  # scheduled but not answered when the generator gave up
+        res.errors += res.unfinished
     return res
+
+
+def drain_server(base: str, limit: float = 90.0) -> None:
+    """Wait until requests abandoned by the generator have left the server's backlog."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        t0 = time.perf_counter()
+        try:
+            httpx.get(f"{base}/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+        except httpx.HTTPError:
+            continue
+        if time.perf_counter() - t0 < 0.5:
+            return
+        time.sleep(1)
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -407,6 +425,15 @@ def main() -> None:
                     except httpx.HTTPError as exc:
                         warm_status.append(type(exc).__name__)
             print(f"{sc.name}: warm-up {warm_status} in {time.perf_counter() - t_warm:.1f} s", flush=True)
+            serial = []
+            with httpx.Client(
+                base_url=base, timeout=60.0, headers={"X-Forwarded-Proto": "https", **sc.headers}
+            ) as c:
+                for _ in range(5):
+                    body = sc.body() if callable(sc.body) else sc.body
+                    t1 = time.perf_counter()
+                    if c.request(sc.method, sc.path, json=body).status_code in sc.ok_status:
+                        serial.append(time.perf_counter() - t1)
             t0 = time.perf_counter()
             res = load(base, sc, threads=64 if full else 24)
             wall = time.perf_counter() - t0
@@ -428,9 +455,19 @@ def main() -> None:
             rows.append(
                 Row(f"{tag} completed rate", round(achieved, 1), "req/s", sc.rate, lower_is_better=False)
             )
-            print(
-                f"{tag}: sent {res.sent}, statuses {res.statuses}, late starts {res.late_starts}, {wall:.1f} s"
+            rows.append(
+                Row(
+                    f"{sc.name} one at a time, no load ({vendor}) p50",
+                    round(quantile(serial, 0.5) * 1000, 1),
+                    "ms",
+                )
             )
+            print(
+                f"{tag}: answered {res.sent}, unfinished {res.unfinished}, statuses {res.statuses}, "
+                f"late starts {res.late_starts}, {wall:.1f} s",
+                flush=True,
+            )
+            drain_server(base)
         sampler.stop.set()
         sampler.join()
         rows.append(
