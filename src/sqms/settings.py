@@ -173,6 +173,10 @@ SQMS_REQUIRE_2FA_ROLES = env_list(
 )
 OTP_TOTP_ISSUER = env("SQMS_OTP_ISSUER", "SQMS")
 SQMS_TRUSTED_PROXY_HEADER = env("SQMS_TRUSTED_PROXY_HEADER")
+# Public pages and webhook receivers: requests per client in a window (sqms.core.security.ratelimit)
+# as "name=count/seconds,…", and the largest accepted request body in bytes.
+SQMS_RATE_LIMITS = env("SQMS_RATE_LIMITS")
+SQMS_PUBLIC_MAX_BODY = int(env("SQMS_PUBLIC_MAX_BODY", str(12 * 1024 * 1024)))
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -125,6 +126,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(api, request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(OverflowError)
+    def overflow_error(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # A number beyond the database's integer range (an id like 2**70): bad input, not a server fault.
+        return error_response(api, request, 422, "validation_error", _("A number is out of range."))
+
+    @api.exception_handler(DataError)
+    def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        return error_response(
+            api, request, 422, "validation_error", _("A value is out of range or too long.")
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

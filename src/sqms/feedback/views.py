@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from sqms.core.errors import DomainError
+from sqms.core.security.ratelimit import rate_limit
 from sqms.feedback import analysis, services
 from sqms.feedback.models import Channel, Kind, ServiceCategory, Status, Ticket
 from sqms.org.models import OrgUnit
@@ -109,6 +110,7 @@ def _rate_limited(request: HttpRequest) -> bool:
     return False
 
 
+@rate_limit("complaint-form", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     """Public complaint/suggestion form; returns the ticket number and verification code."""
@@ -182,6 +184,7 @@ class FollowupForm(forms.Form):
     )
 
 
+@rate_limit("complaint-track")
 @require_http_methods(["GET", "POST"])
 def complaint_track(request: HttpRequest) -> HttpResponse:
     """Tracking by number + verification code: status, replies, and at resolution the follow-up rating."""
