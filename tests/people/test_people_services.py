@@ -233,3 +233,32 @@ def test_leaderboard_ranks_ties_and_is_scoped(scene: Any) -> None:
     assert {u["name"] for u in units[:2]} == {scene.org.team_a.name, scene.org.branch_a.name}
     assert [(u["rank"], u["points"], u["tied"]) for u in units[:2]] == [(1, 20, True), (1, 20, True)]
     assert all(u["rank"] == 3 and u["points"] == 0 for u in units[2:])
+
+
+def test_periods_and_scorecards_are_scoped(scene: Any) -> None:
+    from sqms.core.errors import Forbidden, NotFound
+    from sqms.people import selectors, services
+
+    org = scene.org
+    q = fresh(org.quality)
+    branch_period = services.create_period(
+        actor=q, kind="month", day=scene.period.start, org_unit=org.branch_a
+    )
+    services.compute_period(actor=q, period=branch_period)
+    # The HQ period covers everybody; branch A's period is invisible outside branch A.
+    assert set(selectors.periods(fresh(org.manager_b))) == {scene.period}
+    assert set(selectors.periods(fresh(org.agent_a))) == {scene.period, branch_period}
+    assert set(selectors.periods(fresh(org.executive))) == {scene.period, branch_period}
+    with pytest.raises(NotFound):
+        selectors.period(fresh(org.manager_b), branch_period.pk)
+    # A branch period holds only branch A's people and units.
+    cards = selectors.scorecards(q).filter(period=branch_period)
+    assert all(c.org_unit.path.startswith(org.branch_a.path) for c in cards) and cards.count() == 4
+    # Staff see only their own scorecard; the executive reads everything but computes nothing.
+    assert {c.staff_id for c in selectors.scorecards(fresh(org.agent_a))} == {scene.staff_a.pk}
+    with pytest.raises(Forbidden):
+        services.compute_period(actor=fresh(org.executive), period=scene.period)
+    with pytest.raises(Forbidden):
+        services.create_period(
+            actor=fresh(org.manager_a), kind="month", day=scene.period.start, org_unit=org.team_a
+        )

@@ -86,7 +86,7 @@ def create_period(*, actor: Any, kind: str, day: dt.date, org_unit: OrgUnit) -> 
 
 
 def _lock_period(period: Period) -> Period:
-    return Period.objects.select_for_update().select_related("org_unit").get(pk=period.pk)
+    return Period.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=period.pk)
 
 
 def _require_open(period: Period) -> None:
@@ -400,7 +400,7 @@ def file_appeal(*, actor: Any, entry: PointEntry, reason: str) -> PointAppeal:
         raise ValidationFailed(fields={"reason": [_("Say why you appeal.")]})
     if entry.staff is None or entry.staff.user_id != actor.pk:
         raise Forbidden(_("You can appeal only your own points."))
-    entry = PointEntry.objects.select_for_update().select_related("period").get(pk=entry.pk)
+    entry = PointEntry.objects.select_for_update(of=("self",)).select_related("period").get(pk=entry.pk)
     _require_open(entry.period)
     if entry.status == EntryStatus.VOIDED:
         raise Conflict(_("This entry is voided."), code="voided")
