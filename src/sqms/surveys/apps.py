@@ -42,6 +42,16 @@ class SurveysConfig(AppConfig):
         register_nav(
             "surveys",
             NavItem(
+                _("New survey from a template"),
+                "library_add",
+                "surveys:new_from_template",
+                "surveys.add_survey",
+                15,
+            ),
+        )
+        register_nav(
+            "surveys",
+            NavItem(
                 _("Survey campaigns"),
                 "campaign",
                 admin_model_url("surveys", "campaign"),

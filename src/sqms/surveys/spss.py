@@ -27,6 +27,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sqms.surveys import domain
 from sqms.surveys.models import Response, SurveyVersion
@@ -83,7 +84,7 @@ def write_sav(version: SurveyVersion, rows: Iterable[Response], *, lang: str, fi
         "included": _("Included in analysis"),
         "flags": _("Cleaning flags"),
     }
-    yes_no = {0.0: _("No"), 1.0: _("Yes")}
+    yes_no = {0.0: pgettext("spss value label", "No"), 1.0: pgettext("spss value label", "Yes")}
     value_labels: dict[str, dict[float, str]] = {"included": yes_no}
     measure: dict[str, str] = {"included": "nominal", "duration_s": "scale"}
     missing: dict[str, list[Any]] = {}

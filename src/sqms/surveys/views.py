@@ -12,6 +12,7 @@ import time
 from datetime import date
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -21,11 +22,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from sqms.core.errors import DomainError, NotFound
 from sqms.core.io import export_table
+from sqms.core.security.ratelimit import rate_limit
 from sqms.surveys import domain, importers, selectors, services
 from sqms.surveys.models import Campaign, Channel, Token
 
@@ -119,6 +122,7 @@ def _page(
     )
 
 
+@rate_limit("survey-page")
 def answer(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = Campaign.objects.select_related("version", "org_unit", "survey").filter(slug=slug).first()
     if campaign is None or campaign.archived_at is not None:
@@ -217,6 +221,7 @@ def qr(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 
 @csrf_exempt
+@rate_limit("webhook", methods=("POST",))
 @require_POST
 def push(request: HttpRequest, slug: str) -> HttpResponse:
     """The data-push receiver for external survey tools (``POST /surveys/push/<slug>/``, JSON): signed with
@@ -275,7 +280,107 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
         raise Http404 from exc
 
 
+def _template_choices() -> list[dict[str, str]]:
+    from sqms.surveys.templates_data import TEMPLATES
+
+    out = []
+    for key, make in TEMPLATES.items():
+        data = make()
+        out.append({"key": key, "title": selectors.localized(data, "title"), "code": data["code"]})
+    return out
+
+
 @staff_member_required
+def new_from_template(request: HttpRequest) -> HttpResponse:
+    """The builder's starting point: a new draft survey from one of the shipped templates."""
+    if not request.user.has_perm("surveys.add_survey"):
+        raise Http404
+    from sqms.org.selectors import units
+
+    errors: dict[str, list[str]] = {}
+    values = {"template": "", "code": "", "title": "", "owner_unit": ""}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "").strip() for k in values}
+        unit = None
+        if values["owner_unit"]:
+            unit = units(request.user).filter(code=values["owner_unit"]).first()
+            if unit is None:
+                errors["owner_unit"] = [_("No such unit in your scope.")]
+        if not values["code"]:
+            errors["code"] = [_("Give the new survey a code.")]
+        if not errors:
+            try:
+                survey = services.create_from_template(
+                    actor=request.user,
+                    template=values["template"],
+                    code=values["code"],
+                    title=values["title"] or None,
+                    owner_unit=unit,
+                )
+            except DomainError as exc:
+                errors = exc.fields or {"template": [exc.message]}
+            else:
+                messages.success(request, _("Survey %(s)s created from the template.") % {"s": survey.code})
+                return HttpResponseRedirect(reverse("surveys:preview", args=[survey.pk]))
+    return render(
+        request,
+        "surveys/new_from_template.html",
+        _admin_context(
+            request,
+            _("New survey from a template"),
+            templates=_template_choices(),
+            units=units(request.user).order_by("path"),
+            values=values,
+            errors=errors,
+        ),
+        status=400 if errors else 200,
+    )
+
+
+@staff_member_required
+@require_POST
+def launch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the draft (a new version only if it changed) and open a campaign on it."""
+    survey = selectors.surveys(request.user).filter(pk=pk).first()
+    if survey is None or not request.user.has_perm("surveys.add_campaign"):
+        raise Http404
+    from sqms.org.selectors import units
+
+    code = request.POST.get("code", "").strip()
+    name = request.POST.get("name", "").strip()
+    unit = units(request.user).filter(code=request.POST.get("org_unit", "")).first()
+    problems = []
+    if not code:
+        problems.append(_("code: give the campaign a code."))
+    if not name:
+        problems.append(_("name: give the campaign a name."))
+    if unit is None:
+        problems.append(_("org unit: choose a unit in your scope."))
+    if not problems:
+        try:
+            version = services.publish_survey(actor=request.user, survey=survey)
+            campaign = services.create_campaign(
+                actor=request.user, survey=survey, code=code, name=name, org_unit=unit, version=version
+            )
+        except DomainError as exc:
+            problems.append(
+                exc.message + " " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
+            )
+        else:
+            messages.success(
+                request,
+                _("Version %(n)s published; campaign %(c)s is open.")
+                % {"n": version.number, "c": campaign.code},
+            )
+            return HttpResponseRedirect(reverse("surveys:distribute", args=[campaign.pk]))
+    for p in problems:
+        messages.error(request, p)
+    return HttpResponseRedirect(reverse("surveys:preview", args=[survey.pk]))
+
+
+@staff_member_required
+@xframe_options_sameorigin  # the builder page shows the draft in a phone-sized iframe of the same origin
+@csp_replace({"frame-ancestors": ["'self'"]})
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.surveys(request.user).filter(pk=pk).first()
     if survey is None or not request.user.has_perm("surveys.view_survey"):
@@ -296,10 +401,18 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
                 "intro": selectors.localized(definition, "intro"),
             },
         )
+    from sqms.org.selectors import units
+
     return render(
         request,
         "surveys/preview.html",
-        _admin_context(request, _("Phone preview: %(s)s") % {"s": survey}, survey=survey),
+        _admin_context(
+            request,
+            _("Phone preview: %(s)s") % {"s": survey},
+            survey=survey,
+            can_launch=request.user.has_perm("surveys.add_campaign"),
+            units=units(request.user).order_by("path"),
+        ),
     )
 
 
