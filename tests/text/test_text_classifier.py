@@ -13,9 +13,15 @@ from sqms.text.models import Task, TrainedModel
 
 
 def test_guards_refuse_with_a_clear_error_and_keep_the_model(org: Any, labelled: Any) -> None:
-    with pytest.raises(ValidationFailed) as exc:  # nothing labelled at all
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationFailed) as exc:  # nothing labelled at all
         services.train_classifier(actor=org.quality)
-    assert "classes" in exc.value.fields and "0 labelled" in exc.value.message
+    assert exc.value.message == (
+        "Not enough labelled complaints to train: 0 categories have at least 8 examples each; at least 2 "
+        "are needed. Label more complaints with a category (0 labelled so far); the current model was kept."
+    )
+    assert exc.value.fields == {"classes": [exc.value.message]}
     labelled(30, codes=["CAT-WAIT"])  # one class only
     with pytest.raises(ValidationFailed) as exc:
         services.train_classifier(actor=org.quality)

@@ -13,11 +13,15 @@ from sqms.text.segment import Analyzer
 
 
 class TooLittleData(Exception):
-    """Not enough labelled examples or classes to train; ``field`` names what is short."""
+    """Not enough labelled examples or classes to train. ``field`` is "classes" (``have`` usable classes
+    with at least ``min_per_class`` examples, ``need`` needed) or "examples" (``have`` usable examples)."""
 
-    def __init__(self, message: str, field: str = "examples") -> None:
-        super().__init__(message)
+    def __init__(self, field: str, have: int, need: int, min_per_class: int) -> None:
+        super().__init__(f"{field}: {have} (need {need}, min. {min_per_class} per class)")
         self.field = field
+        self.have = have
+        self.need = need
+        self.min_per_class = min_per_class
 
 
 def build_pipeline(*, features: str = "words", algorithm: str = "logreg", seed: int = 42) -> Any:
@@ -85,16 +89,12 @@ def fit_holdout(
     keep = [i for i, label in enumerate(y) if label not in skipped]
     classes = sorted({y[i] for i in keep})
     if len(classes) < min_classes:
-        raise TooLittleData(
-            f"{len(classes)} usable classes (with at least {min_per_class} examples each); "
-            f"at least {min_classes} are needed",
-            "classes",
-        )
+        raise TooLittleData("classes", len(classes), min_classes, min_per_class)
     kt = [texts[i] for i in keep]
     ky = [y[i] for i in keep]
     n_test = max(len(classes), round(len(ky) * test_size))
     if len(ky) - n_test < len(classes) * 2:
-        raise TooLittleData(f"{len(ky)} usable examples are too few to hold some out", "examples")
+        raise TooLittleData("examples", len(ky), n_test + len(classes) * 2, min_per_class)
     train, test = split(ky, test_size=n_test, seed=seed)
     pipe = build_pipeline(features=features, algorithm=algorithm, seed=seed)
     pipe.fit([kt[i] for i in train], [ky[i] for i in train])

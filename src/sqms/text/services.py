@@ -81,7 +81,7 @@ def add_stop_word(*, actor: Any, word: str) -> StopWord:
 
 
 # --- trained models ------------------------------------------------------------------------------------
-_cache: dict[int, Any] = {}
+_cache: dict[tuple[Any, ...], Any] = {}
 _cache_lock = threading.Lock()
 
 
@@ -90,13 +90,16 @@ def active_model(task: str) -> TrainedModel | None:
 
 
 def pipeline_of(model: TrainedModel) -> Any:
+    """The fitted pipeline of ``model``, unpickled once per process (keyed by id, task, version and time)."""
+    key = (model.pk, model.task, model.version, model.trained_at.isoformat())
     with _cache_lock:
-        pipe = _cache.get(model.pk)
+        pipe = _cache.get(key)
         if pipe is None:
             blob = TrainedModel.objects.filter(pk=model.pk).values_list("blob", flat=True).get()
             pipe = learn.loads(blob)
-            _cache.clear()  # keep only the models in use
-            _cache[model.pk] = pipe
+            for old in [k for k in _cache if k[1] == model.task]:
+                del _cache[old]  # keep only the model in use per task
+            _cache[key] = pipe
         return pipe
 
 
@@ -149,11 +152,25 @@ def _labelled_tickets() -> list[tuple[int, str, int]]:
     return [(pk, f"{title} {desc}".strip(), cat) for pk, title, desc, cat in rows]
 
 
+def shortage(exc: learn.TooLittleData) -> str:
+    """What is missing, in words."""
+    if exc.field == "classes":
+        return _("%(have)s categories have at least %(m)s examples each; at least %(need)s are needed") % {
+            "have": exc.have,
+            "m": exc.min_per_class,
+            "need": exc.need,
+        }
+    return _("%(have)s usable examples are too few to hold some out for measuring (at least %(need)s)") % {
+        "have": exc.have,
+        "need": exc.need,
+    }
+
+
 def _short(exc: learn.TooLittleData, n: int) -> ValidationFailed:
     msg = _(
         "Not enough labelled complaints to train: %(detail)s. Label more complaints with a category "
         "(%(n)s labelled so far); the current model was kept."
-    ) % {"detail": str(exc), "n": n}
+    ) % {"detail": shortage(exc), "n": n}
     return ValidationFailed(msg, fields={exc.field: [msg]})
 
 
@@ -376,7 +393,7 @@ def train_sentiment(*, actor: Any, examples: Iterable[tuple[str, str]] | None = 
     except learn.TooLittleData as exc:
         msg = _(
             "Not enough rated texts to train a sentiment model: %(detail)s; the lexicon stays in use."
-        ) % {"detail": str(exc)}
+        ) % {"detail": shortage(exc)}
         raise ValidationFailed(msg, fields={exc.field: [msg]}) from exc
     test_texts = [texts[i] for i in fit.test_idx]
     y_true = [y[i] for i in fit.test_idx]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from sqms.core.errors import DomainError
 from sqms.text import domain, selectors, services
-from sqms.text.models import Source, Task
+from sqms.text.models import Polarity, Source, Task
 
 
 def _units(user: Any) -> Any:
@@ -139,7 +139,7 @@ def classifier_view(request: HttpRequest) -> HttpResponse:
                         "suggestion": s,
                         "tokens": " / ".join(services.segment.current().cut(trial_text)),
                         "sentiment": score[0],
-                        "polarity": domain.polarity(score[0]),
+                        "polarity": Polarity(domain.polarity(score[0])).label,
                     }
             if action != "try":
                 return HttpResponseRedirect(reverse("text:classifier"))
