@@ -200,34 +200,79 @@ def raw_values(user: Any, inds: list[Indicator], unit: OrgUnit, period: str) -> 
     return raw_table(user, inds, [unit], [period])[0][0]
 
 
+class TreePlan:
+    """The scheme's indicator tree prepared once per evaluation (names, post-order of inner nodes, static
+    global weights), so scoring a unit × period is a few arithmetic operations per node."""
+
+    def __init__(self, scheme: Scheme, inds: list[Indicator]) -> None:
+        self.scheme = scheme
+        self.inds = {i.code: i for i in inds}
+        roots = build_tree(inds)
+        domain.composite(roots)  # fills the static global weights
+        self.flat = domain.flatten(roots)
+        self.roots = [r.code for r in roots]
+        self.root_weights = [r.weight for r in roots]
+        self.children = {n.code: [(c.code, c.weight) for c in n.children] for _l, n in self.flat}
+        self.leaves = [n.code for _l, n in self.flat if not n.children]
+        self.rows = [
+            (level, n.code, n.name, round(n.weight, 6), round(n.global_weight, 6), n.global_weight)
+            for level, n in self.flat
+        ]
+        self.post = [n.code for _l, n in reversed(self.flat) if n.children]
+        self.leaves_of = {r.code: [n.code for _l, n in domain.flatten([r]) if not n.children] for r in roots}
+
+    def _mean(self, kids: list[tuple[str, float]], scores: dict[str, float | None]) -> float | None:
+        acc = used = 0.0
+        for code, w in kids:
+            v = scores.get(code)
+            if v is not None:
+                acc += w * v
+                used += w
+        return acc / used if used > 0 else None
+
+
 def score_unit(
-    scheme: Scheme, inds: list[Indicator], unit: OrgUnit, raw: dict[str, float | None]
+    scheme: Scheme,
+    inds: list[Indicator] | TreePlan,
+    unit: OrgUnit,
+    raw: dict[str, float | None],
+    fuzzy: bool = True,
 ) -> dict[str, Any]:
-    """The composite, grade, indicator tree and fuzzy evaluation of one unit from its raw values."""
-    by_code = {i.code: i for i in inds}
-    roots = build_tree(inds)
-    for _level, node in domain.flatten(roots):
-        if not node.children:
-            ind = by_code[node.code]
-            node.score = domain.score(raw.get(node.code), ind.scoring, ind.params)
-    total = domain.composite(roots)
+    """The composite, grade, indicator tree (and the fuzzy evaluation) of one unit from its raw values:
+    the same arithmetic as :func:`sqms.evaluation.domain.composite` (missing scores drop out, the other
+    weights are renormalised) on a prepared :class:`TreePlan`."""
+    plan = inds if isinstance(inds, TreePlan) else TreePlan(scheme, inds)
+    scores: dict[str, float | None] = {}
+    for code in plan.leaves:
+        ind = plan.inds[code]
+        scores[code] = domain.score(raw.get(code), ind.scoring, ind.params)
+    for code in plan.post:
+        scores[code] = plan._mean(plan.children[code], scores)
+    total = plan._mean(list(zip(plan.roots, plan.root_weights, strict=True)), scores)
     rows = [
         {
-            "code": n.code,
-            "name": n.name,
+            "code": code,
+            "name": name,
             "level": level,
-            "weight": round(n.weight, 6),
-            "global_weight": round(n.global_weight, 6),
-            "raw": raw.get(n.code),
-            "score": None if n.score is None else round(n.score, 2),
+            "weight": weight,
+            "global_weight": gweight,
+            "raw": raw.get(code),
+            "score": None if scores[code] is None else round(scores[code], 2),  # type: ignore[arg-type]
         }
-        for level, n in domain.flatten(roots)
+        for level, code, name, weight, gweight, _g in plan.rows
     ]
-    membership = []
-    for root in roots:
-        leaves = [(n.global_weight, n.score) for _l, n in domain.flatten([root]) if not n.children]
-        membership.append(domain.membership_row([(w, s) for w, s in leaves if s is not None], scheme.grades))
-    fuzzy = domain.fuzzy([r.weight for r in roots], membership, scheme.grades)
+    fuzzy_out = None
+    if fuzzy:
+        gw = {code: g for _l, code, _n, _w, _gw, g in plan.rows}
+        membership = [
+            domain.membership_row(
+                [(gw[c], scores[c]) for c in plan.leaves_of[r] if scores[c] is not None],  # type: ignore[misc]
+                scheme.grades,
+            )
+            for r in plan.roots
+        ]
+        fuzzy_out = domain.fuzzy(plan.root_weights, membership, scheme.grades)
+    names = {code: name for _l, code, name, *_rest in plan.rows}
     return {
         "unit": unit.code,
         "unit_name": unit.name,
@@ -236,18 +281,19 @@ def score_unit(
         "score": None if total is None else round(total, 2),
         "grade": domain.grade(total, scheme.grades),
         "indicators": rows,
-        "dimensions": [{"code": r.code, "name": r.name, "score": r.score} for r in roots],
-        "fuzzy": fuzzy,
+        "dimensions": [{"code": r, "name": names[r], "score": scores[r]} for r in plan.roots],
+        "fuzzy": fuzzy_out,
     }
 
 
 def evaluate_units(
-    user: Any, scheme: Scheme, inds: list[Indicator], units: list[OrgUnit], period: str
+    user: Any, scheme: Scheme, inds: list[Indicator], units: list[OrgUnit], period: str, fuzzy: bool = True
 ) -> list[dict[str, Any]]:
     """:func:`score_unit` of several units for one month from one :func:`raw_table`."""
     kpi_domain.period_bounds("month", period)
     table = raw_table(user, inds, units, [period])
-    return [score_unit(scheme, inds, u, table[k][0]) for k, u in enumerate(units)]
+    plan = TreePlan(scheme, inds)
+    return [score_unit(scheme, plan, u, table[k][0], fuzzy) for k, u in enumerate(units)]
 
 
 def evaluate_unit(
@@ -256,16 +302,22 @@ def evaluate_unit(
     return evaluate_units(user, scheme, inds, [unit], period)[0]
 
 
-def evaluate(user: Any, scheme: Scheme, period: str, unit: OrgUnit | None = None) -> dict[str, Any]:
+def evaluate(
+    user: Any, scheme: Scheme, period: str, unit: OrgUnit | None = None, fuzzy: bool = True
+) -> dict[str, Any]:
     """Composite scores of the unit's subtree (or every unit in scope) for the month ``period``, ranked
     among peers (units at the same depth), with benchmarks. Raises ValueError on a bad period."""
-    return evaluate_periods(user, scheme, [period], unit)[0]
+    return evaluate_periods(user, scheme, [period], unit, fuzzy)[0]
 
 
 def evaluate_periods(
-    user: Any, scheme: Scheme, periods: list[str], unit: OrgUnit | None = None
+    user: Any, scheme: Scheme, periods: list[str], unit: OrgUnit | None = None, fuzzy: bool | None = None
 ) -> list[dict[str, Any]]:
-    """:func:`evaluate` for several months at once (the same few grouped queries for all of them)."""
+    """:func:`evaluate` for several months at once (the same few grouped queries for all of them). The
+    fuzzy comprehensive evaluation (the alternative method) is added when ``fuzzy`` is true, by default
+    only for schemes whose method is fuzzy."""
+    if fuzzy is None:
+        fuzzy = scheme.method == "fuzzy"
     for period in periods:
         kpi_domain.period_bounds("month", period)
     qs = org_units(user).filter(active=True, archived_at__isnull=True)
@@ -274,11 +326,12 @@ def evaluate_periods(
     unit_list = list(qs.order_by("path"))
     inds = indicators(scheme)
     table = raw_table(user, inds, unit_list, periods)
+    plan = TreePlan(scheme, inds)
     name = scheme.name if not (get_language() or "").startswith("en") else (scheme.name_en or scheme.name)
     marks = [{"label": b.label, "value": b.value} for b in scheme.benchmarks.all()]
     outs = []
     for pi, period in enumerate(periods):
-        out = [score_unit(scheme, inds, u, table[k][pi]) for k, u in enumerate(unit_list)]
+        out = [score_unit(scheme, plan, u, table[k][pi], fuzzy) for k, u in enumerate(unit_list)]
         by_depth: dict[int, dict[str, float | None]] = {}
         for r in out:
             by_depth.setdefault(r["depth"], {})[r["unit"]] = r["score"]

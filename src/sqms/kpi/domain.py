@@ -735,8 +735,13 @@ def fold(
 
 
 def sums_of(vec: Any) -> dict[str, Any]:
-    """The sums dictionary (as :func:`empty_sums`) of one grid cell."""
-    out: dict[str, Any] = {name: round(float(vec[FIELD_INDEX[name]])) for name in (*COUNTERS, *EXTRA_SUMS)}
-    out["response_hist"] = [round(float(x)) for x in vec[_RESP]]
-    out["handling_hist"] = [round(float(x)) for x in vec[_HAND]]
+    """The sums dictionary (as :func:`empty_sums`) of one grid cell (float64 holds these integer sums
+    exactly)."""
+    values = vec.tolist()
+    out: dict[str, Any] = {name: int(values[i]) for i, name in _SCALAR_FIELDS}
+    out["response_hist"] = [int(x) for x in values[_RESP]]
+    out["handling_hist"] = [int(x) for x in values[_HAND]]
     return out
+
+
+_SCALAR_FIELDS = tuple((FIELD_INDEX[name], name) for name in (*COUNTERS, *EXTRA_SUMS))
