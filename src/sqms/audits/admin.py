@@ -7,7 +7,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -53,6 +54,52 @@ class ChecklistTemplateAdmin(ScopedAdmin):
             if request.user.has_perm("audits.view_checklisttemplate")
             else (ChecklistTemplate.objects.none())
         )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + (["code", "version", "active"] if obj is not None else ["version"])
+
+    # Editing goes through services.edit_template: a template used by an inspection is saved as a new
+    # version (the used one keeps the items its inspections scored); an unused one changes in place.
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        items: list[dict[str, Any]] = []
+        for formset in formsets:
+            # the service saves the items; Django's change message still reads these
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for f in formset.forms:
+                cd = getattr(f, "cleaned_data", None) or {}
+                if not cd or cd.get("DELETE") or (f.instance.pk is None and not f.has_changed()):
+                    continue
+                row = {k: cd.get(k) for k in services.ITEM_FIELDS if k in cd}
+                row["order"] = cd.get("order")
+                if f.instance.pk:
+                    row["id"] = f.instance.pk
+                items.append(row)
+        data = {k: form.cleaned_data[k] for k in services.TEMPLATE_FIELDS if k in form.cleaned_data}
+        try:
+            saved = services.edit_template(actor=request.user, template=form.instance, data=data, items=items)
+        except DomainError as exc:
+            raise PermissionDenied(exc.message) from exc
+        request._sqms_template = saved  # type: ignore[attr-defined]
+
+    def response_change(self, request: HttpRequest, obj: Any) -> Any:
+        saved = getattr(request, "_sqms_template", None)
+        if saved is not None and saved.pk != obj.pk:
+            self.message_user(
+                request,
+                _("This checklist is used by inspections, so your changes were saved as version %(v)s.")
+                % {"v": saved.version},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse("admin:audits_checklisttemplate_change", args=[saved.pk]))
+        return super().response_change(request, obj)
 
 
 @admin.register(InspectionPlan)

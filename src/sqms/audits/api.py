@@ -79,6 +79,8 @@ class TemplateOut(Schema):
     kind: str
     pass_mark: Decimal
     active: bool
+    in_use: bool
+    updated_at: dt.datetime
     items: list[ItemSchema]
 
 
@@ -100,6 +102,8 @@ def _template_out(t: Any) -> dict[str, Any]:
         "kind": t.kind,
         "pass_mark": t.pass_mark,
         "active": t.active,
+        "in_use": services.template_in_use(t),
+        "updated_at": t.updated_at,
         "items": [
             {
                 "id": i.pk,
@@ -141,6 +145,31 @@ def create_template(request: HttpRequest, payload: TemplateIn) -> Status:
         actor=request.user, data=data, items=[i.dict(exclude={"id"}) for i in payload.items]
     )
     return Status(201, _template_out(t))
+
+
+class TemplateEditIn(Schema):
+    name: str
+    kind: str = "on_site"
+    description: str = ""
+    pass_mark: Decimal = Decimal(80)
+    items: list[ItemSchema]
+    expected_updated_at: dt.datetime | None = None
+
+
+@router.put("/checklist-templates/{pk}", response=TemplateOut)
+def edit_template(request: HttpRequest, pk: int, payload: TemplateEditIn) -> Any:
+    """Edit the current version. Once an inspection has used it, the edit is saved as the next version
+    (the answer is that new version: a new ``id`` and ``version``) and the used one is left untouched, so
+    inspections keep the exact items they scored. Items keep their ``id`` only while unused."""
+    t = selectors.get_or_404(selectors.templates(request.user), pk=pk)
+    new = services.edit_template(
+        actor=request.user,
+        template=t,
+        data=payload.dict(exclude={"items", "expected_updated_at"}),
+        items=[i.dict() for i in payload.items],
+        expected_updated_at=payload.expected_updated_at,
+    )
+    return _template_out(new)
 
 
 @router.post("/checklist-templates/{pk}/versions", response={201: TemplateOut})

@@ -143,6 +143,115 @@ def new_template_version(
     return new
 
 
+TEMPLATE_FIELDS = ("name", "kind", "description", "pass_mark")
+
+
+def template_in_use(template: ChecklistTemplate) -> bool:
+    """A template is in use once an inspection has been made with it: its items are then frozen, because
+    the inspections' results point at them."""
+    return Inspection.objects.filter(template=template).exists()
+
+
+def _item_snapshot(items: Any) -> list[dict[str, Any]]:
+    return [{k: str(getattr(i, k)) for k in ("order", *ITEM_FIELDS)} for i in items]
+
+
+@transaction.atomic
+def edit_template(
+    *,
+    actor: Any,
+    template: ChecklistTemplate,
+    data: dict[str, Any],
+    items: list[dict[str, Any]],
+    expected_updated_at: Any = None,
+) -> ChecklistTemplate:
+    """Edit a checklist template and its items. Once the template has been used by an inspection, the edit
+    makes a new version (same code, version + 1, the older ones retired, running plans moved to it) and the
+    used version stays exactly as it was, so every inspection keeps the items it scored. An unused
+    template is changed in place (items matched by ``id``; items left out are removed). Audited."""
+    require_perm(actor, "audits.change_checklisttemplate")
+    data = {k: v for k, v in data.items() if k in TEMPLATE_FIELDS}
+    locked = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
+    if expected_updated_at is not None and locked.updated_at != expected_updated_at:
+        from sqms.core.errors import Conflict
+
+        raise Conflict()
+    if not locked.active or locked.archived_at is not None:
+        raise ValidationFailed(
+            _("Only the current version of a checklist can be edited."),
+            fields={"version": [_("This version is retired; edit the current one.")]},
+        )
+    cleaned = _clean_items(items)
+    if template_in_use(locked):
+        require_perm(actor, "audits.add_checklisttemplate")
+        new = create_template(
+            actor=actor,
+            data={
+                "code": locked.code,
+                **{k: getattr(locked, k) for k in TEMPLATE_FIELDS},
+                **data,
+            },
+            items=[{k: v for k, v in i.items() if k != "id"} for i in cleaned],
+        )
+        ChecklistTemplate.objects.filter(code=locked.code).exclude(pk=new.pk).update(active=False)
+        audit.record(
+            actor=actor,
+            action=AuditAction.ACTION,
+            instance=locked,
+            verb=_("Edited as version %(version)s (this one is in use)") % {"version": new.version},
+        )
+        today = timezone.localdate()
+        for plan in InspectionPlan.objects.filter(template__code=locked.code, end_date__gte=today).exclude(
+            template=new
+        ):
+            before = audit.snapshot(plan)
+            plan.template = new
+            plan.save(update_fields=["template", "updated_at"])
+            audit.record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                instance=plan,
+                before=before,
+                after=audit.snapshot(plan),
+                verb=_("Moved to checklist version %(version)s") % {"version": new.version},
+            )
+        return new
+    before = audit.snapshot(locked)
+    before_items = _item_snapshot(locked.items.all())
+    for k, v in data.items():
+        setattr(locked, k, v)
+    _stamp(locked, actor)
+    clean_or_raise(locked)
+    locked.save()
+    existing = {i.pk: i for i in locked.items.all()}
+    keep: set[int] = set()
+    for raw, item in zip(items, cleaned, strict=True):
+        pk = raw.get("id")
+        obj = existing.get(int(pk)) if pk else None
+        if pk and obj is None:
+            raise ValidationFailed(
+                fields={"items": [_("Item %(id)s is not in this checklist.") % {"id": pk}]}
+            )
+        if obj is None:
+            obj = ChecklistItem(template=locked)
+        for k, v in item.items():
+            setattr(obj, k, v)
+        obj.save()
+        keep.add(obj.pk)
+    locked.items.exclude(pk__in=keep).delete()
+    after_items = _item_snapshot(locked.items.all())
+    after = audit.snapshot(locked)
+    if audit.diff(before, after) or before_items != after_items:
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=locked,
+            before={**before, "items": before_items},
+            after={**after, "items": after_items},
+        )
+    return locked
+
+
 # --- inspections -----------------------------------------------------------------------------------------
 
 
