@@ -49,7 +49,20 @@ _MISSING_POLICIES = ("listwise", "pairwise")
 
 
 class StatsError(ValueError):
-    """A statistic cannot be computed from the given input; the message names the reason."""
+    """A statistic cannot be computed from the given input; the message names the reason (in English).
+
+    ``code`` says which problem it is and ``params`` carries its figures and item names, so an
+    application can say the same thing in the user's language (``code="invalid"`` when no specific code
+    applies; then only the message is available). Codes: ``constant_items`` (items), ``all_missing``
+    (items), ``too_few_complete`` (n), ``too_few_in_common`` (a, b), ``too_few_items`` (k),
+    ``fewer_respondents_than_items`` (n, k), ``singular`` (), ``not_positive_definite`` (),
+    ``zero_total_variance`` (), ``too_few_respondents`` (n, p).
+    """
+
+    def __init__(self, message: str, code: str = "invalid", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, Any] = params
 
 
 def check_missing(missing: str) -> Missing:
@@ -95,7 +108,7 @@ def as_matrix(data: Any, names: Sequence[str] | None = None) -> tuple[FloatArray
     answered = (~np.isnan(arr)).sum(axis=0)
     empty = [names_t[j] for j in np.flatnonzero(answered == 0)]
     if empty:
-        raise StatsError(f"item(s) with every value missing: {', '.join(empty)}")
+        raise StatsError(f"item(s) with every value missing: {', '.join(empty)}", "all_missing", items=empty)
     return arr, names_t
 
 
@@ -149,7 +162,11 @@ class Moments:
     def require_variance(self, what: str) -> None:
         const = [self.names[j] for j in np.flatnonzero(~(self.var > 0))]
         if const:
-            raise StatsError(f"{what}: constant item(s) with zero variance: {', '.join(const)}")
+            raise StatsError(
+                f"{what}: constant item(s) with zero variance: {', '.join(const)}",
+                "constant_items",
+                items=const,
+            )
 
     @cached_property
     def corr(self) -> FloatArray:
@@ -239,7 +256,9 @@ def _listwise(arr: FloatArray, names: tuple[str, ...]) -> Moments:
     n = x.shape[0]
     if n < 2:
         raise StatsError(
-            f"only {n} respondent(s) answered every item (listwise deletion); at least 2 are needed"
+            f"only {n} respondent(s) answered every item (listwise deletion); at least 2 are needed",
+            "too_few_complete",
+            n=n,
         )
     dists = _distributions_discrete(x)
     if dists is not None:
@@ -293,7 +312,10 @@ def _pairwise(arr: FloatArray, names: tuple[str, ...]) -> Moments:
     if int(n_pair.min()) < 2:
         i, j = np.unravel_index(int(np.argmin(n_pair)), n_pair.shape)
         raise StatsError(
-            f"items {names[i]} and {names[j]} have fewer than 2 respondents in common (pairwise deletion)"
+            f"items {names[i]} and {names[j]} have fewer than 2 respondents in common (pairwise deletion)",
+            "too_few_in_common",
+            a=names[i],
+            b=names[j],
         )
     dists = tuple(_distribution_generic(arr[:, j]) for j in range(k))
     mean = np.array([float(d.values @ d.freq) / d.n for d in dists])

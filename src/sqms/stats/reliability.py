@@ -90,7 +90,7 @@ def _alpha_from_cov(cov: FloatArray) -> float:
     k = cov.shape[0]
     total = float(cov.sum())
     if total <= 0:
-        raise StatsError("Cronbach's α: the total score has zero variance")
+        raise StatsError("Cronbach's α: the total score has zero variance", "zero_total_variance")
     return float(k / (k - 1) * (1 - float(np.trace(cov)) / total))
 
 
@@ -105,7 +105,9 @@ def cronbach_alpha(
     m: Moments = moments(data, names, missing)
     k = m.k
     if k < 2:
-        raise StatsError(f"Cronbach's α needs at least 2 items, got {k} ({', '.join(m.names)})")
+        raise StatsError(
+            f"Cronbach's α needs at least 2 items, got {k} ({', '.join(m.names)})", "too_few_items", k=k
+        )
     m.require_variance("Cronbach's α")
     cov = m.cov
     alpha = _alpha_from_cov(cov)

@@ -281,7 +281,12 @@ def key_drivers(
         raise StatsError("key-driver analysis needs at least one predictor")
     n = int(m.n_pair.min())
     if n <= p + 1:
-        raise StatsError(f"key-driver analysis: {n} respondents are too few for {p} predictors")
+        raise StatsError(
+            f"key-driver analysis: {n} respondents are too few for {p} predictors",
+            "too_few_respondents",
+            n=n,
+            p=p,
+        )
     r = m.corr
     rxx, rxy = r[:p, :p], r[:p, p]
     vals = np.linalg.eigvalsh(rxx)

@@ -77,11 +77,14 @@ def _eigh_desc(r: FloatArray) -> tuple[FloatArray, FloatArray]:
 def require_invertible(m: Moments, what: str) -> FloatArray:
     """``R⁻¹``, or a StatsError explaining why the correlation matrix cannot be inverted."""
     if m.k < 2:
-        raise StatsError(f"{what} needs at least 2 items, got {m.k}")
+        raise StatsError(f"{what} needs at least 2 items, got {m.k}", "too_few_items", k=m.k)
     if m.n <= m.k:
         raise StatsError(
             f"{what}: fewer respondents (n = {m.n}) than items + 1 (k = {m.k}); the correlation "
-            "matrix is singular and cannot be inverted"
+            "matrix is singular and cannot be inverted",
+            "fewer_respondents_than_items",
+            n=m.n,
+            k=m.k,
         )
     r = m.corr
     vals = np.linalg.eigvalsh(r)
@@ -89,7 +92,8 @@ def require_invertible(m: Moments, what: str) -> FloatArray:
         raise StatsError(
             f"{what} needs the inverse of the correlation matrix, but it is singular "
             f"(smallest eigenvalue {vals[0]:.3g}): some item is a linear combination of others "
-            "(e.g. a duplicated item or a total score)"
+            "(e.g. a duplicated item or a total score)",
+            "singular",
         )
     return np.asarray(np.linalg.inv(r), dtype=np.float64)
 
@@ -149,7 +153,9 @@ def bartlett(data: Any, names: Sequence[str] | None = None, *, missing: str = "l
     require_invertible(m, "Bartlett's test")
     sign, logdet = np.linalg.slogdet(m.corr)
     if sign <= 0:
-        raise StatsError("Bartlett's test: the correlation matrix is not positive definite")
+        raise StatsError(
+            "Bartlett's test: the correlation matrix is not positive definite", "not_positive_definite"
+        )
     k = m.k
     chi2 = -(m.n - 1 - (2 * k + 5) / 6.0) * float(logdet)
     df = k * (k - 1) // 2

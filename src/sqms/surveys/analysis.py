@@ -36,7 +36,7 @@ import numpy as np
 from sqms import stats
 from sqms.stats import StatsError, verdicts
 from sqms.stats.verdicts import Verdict
-from sqms.surveys import domain
+from sqms.surveys import domain, stats_errors
 
 SUPPRESS = 0.4  # loadings below this (absolute) are not shown, as SPSS "suppress small coefficients"
 CITC_MIN = 0.3
@@ -388,10 +388,10 @@ def _alpha_json(res: Any, scope: str | None, names: _Names, items_dim: Mapping[s
     }
 
 
-def _battery(m: stats.Moments, dims: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str, str]]:
+def _battery(m: stats.Moments, dims: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """run_battery; when it fails (a singular matrix, too few respondents …) each part on its own, so
     what can be computed still is. Returns the parts and the error message of each failed part."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     try:
         b = stats.run_battery(m, dimensions=dims)
         return {
@@ -408,7 +408,10 @@ def _battery(m: stats.Moments, dims: dict[str, list[str]]) -> tuple[dict[str, An
     def attempt(key: str, fn: Callable[[], Any]) -> None:
         try:
             parts[key] = fn()
-        except (StatsError, np.linalg.LinAlgError) as exc:
+        except StatsError as exc:
+            parts[key] = None
+            errors[key] = exc
+        except np.linalg.LinAlgError as exc:
             parts[key] = None
             errors[key] = str(exc)
 
@@ -552,7 +555,9 @@ def compute(
     }
     errors: dict[str, dict[str, str]] = report["errors"]
 
-    def fail(key: str, zh: str, en: str, reason: str, reason_zh: str | None = None) -> None:
+    def fail(key: str, zh: str, en: str, reason: str | StatsError, reason_zh: str | None = None) -> None:
+        if isinstance(reason, StatsError):  # code + parameters: said in each language
+            reason, reason_zh = stats_errors.both(reason)
         errors[key] = say(not_computable(zh, en, reason.rstrip("."), reason_zh))
 
     step("descriptives")
@@ -588,7 +593,7 @@ def compute(
         try:
             m = stats.moments(xs, codes)
         except StatsError as exc:
-            fail("reliability", "信度与效度", "Reliability and validity", str(exc))
+            fail("reliability", "信度与效度", "Reliability and validity", exc)
         else:
             parts, part_errors = _battery(m, dims)
             for key, msg in part_errors.items():
@@ -619,7 +624,7 @@ def compute(
         try:
             c = stats.pearson(scores, dim_codes)
         except StatsError as exc:
-            fail("correlation", "维度相关", "Correlation", str(exc))
+            fail("correlation", "维度相关", "Correlation", exc)
         else:
             report["correlation"] = {
                 "dimensions": [names.dim_json(d) for d in dim_codes],
@@ -656,7 +661,7 @@ def compute(
             hi = max((items[j]["max"] for j in cols if items[j]["max"] is not None), default=5.0)
             res = stats.ipa(importance, perf, dim_codes, crosshair="mean", scale=(lo, hi))
         except StatsError as exc:
-            fail("ipa", "重要性—表现分析", "Importance–performance analysis", str(exc))
+            fail("ipa", "重要性—表现分析", "Importance–performance analysis", exc)
         else:
             concentrate = [i.name for i in res.items if i.quadrant == "concentrate_here"]
             report["ipa"] = {
@@ -682,7 +687,7 @@ def compute(
         try:
             kd = stats.key_drivers(scores, y, dim_codes)
         except StatsError as exc:
-            fail("drivers", "关键驱动因素分析", "Key-driver analysis", str(exc))
+            fail("drivers", "关键驱动因素分析", "Key-driver analysis", exc)
         else:
             top = int(np.argmax(np.abs(kd.beta)))
             report["drivers"] = {
@@ -724,7 +729,7 @@ def _servqual(
     scored: np.ndarray,
     items: Sequence[Mapping[str, Any]],
     names: _Names,
-    fail: Callable[[str, str, str, str], None],
+    fail: Callable[[str, str, str, Any], None],
 ) -> dict[str, Any] | None:
     e_by_pair = {it["pair"]: j for j, it in enumerate(items) if it.get("part") == "E" and it.get("pair")}
     pairs = [
@@ -744,7 +749,7 @@ def _servqual(
     try:
         res = stats.servqual(scored[:, p_cols], scored[:, e_cols], codes, dimensions=dims or None)
     except StatsError as exc:
-        fail("servqual", "SERVQUAL 差距", "SERVQUAL gap", str(exc))
+        fail("servqual", "SERVQUAL 差距", "SERVQUAL gap", exc)
         return None
     worst_dim = min(res.dimensions, key=lambda d: d.gap) if res.dimensions else None
     worst = None if worst_dim is None or worst_dim.gap >= 0 else worst_dim
