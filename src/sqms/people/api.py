@@ -21,8 +21,10 @@ from sqms.people.models import Period, PointAppeal, PointEntry, Rule
 router = Router(tags=["people"])
 
 
-def _unit(request: HttpRequest, code: str | None, field: str) -> OrgUnit | None:
+def _unit(request: HttpRequest, code: str | None, field: str, required: bool = False) -> OrgUnit | None:
     if not code:
+        if required:
+            raise ValidationFailed(fields={field: [_("Choose one of your org units.")]})
         return None
     unit = scoped(request.user, OrgUnit.objects.active()).filter(code=code).first()
     if unit is None:
@@ -193,7 +195,7 @@ def list_periods(request: HttpRequest) -> Any:
 
 @router.post("/scorecard-periods", response={201: PeriodOut})
 def create_period(request: HttpRequest, payload: PeriodIn) -> Any:
-    unit = _unit(request, payload.org_unit, "org_unit")
+    unit = _unit(request, payload.org_unit, "org_unit", required=True)
     assert unit is not None
     p = services.create_period(actor=request.user, kind=payload.kind, day=payload.day, org_unit=unit)
     return Status(201, _period_out(request, p))
