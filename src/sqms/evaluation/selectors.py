@@ -386,3 +386,52 @@ def table_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         for r in data["results"]
     ]
     return headers, rows
+
+
+def quality_report_section(user: Any, start: dt.date, end: dt.date, unit_path: str) -> dict[str, Any] | None:
+    """The evaluation part of the quality report: the default scheme for the last month of the period,
+    composite score and grade of the unit (or the top units in scope) and the ranking of its sub-units."""
+    from django.utils.translation import gettext as _
+
+    if not user.has_perm("evaluation.view_result"):
+        return None
+    scheme = schemes().filter(code="default").order_by("-version").first()
+    if scheme is None:
+        return None
+    unit = OrgUnit.objects.filter(path=unit_path).first() if unit_path else None
+    month = kpi_domain.period_key("month", end)
+    data = evaluate(user, scheme, month, unit, fuzzy=False)
+    results = [r for r in data["results"] if r["score"] is not None]
+    if not results:
+        return None
+    top = min(r["depth"] for r in results)
+    head = [r for r in results if r["depth"] == top]
+    below = sorted((r for r in results if r["depth"] == top + 1), key=lambda r: (r["rank"] or 0, r["unit"]))
+    figures = [{"label": f"{r['unit_name']} ({month})", "value": r["score"]} for r in head[:3]]
+    figures += [{"label": _("Grade"), "value": head[0]["grade"]}]
+    dims = [d["name"] for d in head[0]["dimensions"]]
+    rows = [
+        [r["rank"], r["unit_name"], r["score"], r["grade"]]
+        + [None if d["score"] is None else round(d["score"], 1) for d in r["dimensions"]]
+        for r in below or head
+    ]
+    return {
+        "figures": figures,
+        "tables": [
+            {
+                "title": _("Evaluation ranking (%(scheme)s, %(month)s)")
+                % {"scheme": data["scheme_name"], "month": month},
+                "columns": [_("Rank"), _("Org unit"), _("Score"), _("Grade"), *dims],
+                "rows": rows,
+            }
+        ],
+        "chart": {
+            "title": _("Composite score by unit"),
+            "labels": [r[1] for r in rows][:12],
+            "values": [r[2] for r in rows][:12],
+            "series": _("Score"),
+        },
+        "note": _(
+            "Weighted composite of the default evaluation scheme (0–100) for the last month of the period."
+        ),
+    }

@@ -601,3 +601,62 @@ def objective_figures(user: Any, obj: QualityObjective, today: dt.date) -> dict[
             today=today,
         ),
     }
+
+
+def quality_report_section(user: Any, start: dt.date, end: dt.date, unit_path: str) -> dict[str, Any] | None:
+    """The KPIs of the quality report: every active KPI over [start, end] for the unit's subtree (or the
+    whole scope) with its target and red/amber/green, and the quality objectives' status."""
+    from django.utils.translation import gettext as _
+
+    if not user.has_perm("kpi.view_kpidefinition"):
+        return None
+    unit = OrgUnit.objects.filter(path=unit_path).first() if unit_path else None
+    kpi_list = list(kpis())
+    codes = [k.code for k in kpi_list]
+    grid = kpi_grid(user, [unit], [("", start, end)], sources_of(codes), codes)
+    sums = grid.sums(0, 0)
+    overrides = overrides_for([unit])
+    rows = []
+    for k in kpi_list:
+        value = kpi_value(k.code, sums)
+        t = thresholds(k, unit, overrides)
+        status = {"green": _("on target"), "amber": _("warning"), "red": _("critical"), "none": "—"}
+        rows.append(
+            [str(k), None if value is None else round(value, 2), k.unit, t.target, status[rag(value, t)]]
+        )
+    if all(r[1] is None for r in rows):
+        return None
+    objs = objectives(user)
+    if unit_path:
+        objs = objs.filter(org_unit__path__startswith=unit_path)
+    obj_rows = []
+    for o in objs[:30]:
+        f = objective_figures(user, o, end)
+        obj_rows.append([o.statement, str(o.kpi), o.org_unit.name, o.target,
+                         None if f["current"] is None else round(f["current"], 2), f["status"]])  # fmt: skip
+    by_code = {k.code: r for k, r in zip(kpi_list, rows, strict=True)}
+    figures = [
+        {"label": by_code[c][0], "value": by_code[c][1], "suffix": by_code[c][2]}
+        for c in ("on_time_rate", "fcr_rate", "complaint_rate", "csat")
+        if c in by_code
+    ]
+    tables = [
+        {
+            "title": _("KPIs"),
+            "columns": [_("KPI"), _("Value"), _("Unit of measure"), _("Target"), _("Status")],
+            "rows": rows,
+        }
+    ]
+    if obj_rows:
+        tables.append(
+            {
+                "title": _("Quality objectives"),
+                "columns": [_("Objective"), _("KPI"), _("Org unit"), _("Target"), _("Current"), _("Status")],
+                "rows": obj_rows,
+            }
+        )
+    return {
+        "figures": figures,
+        "tables": tables,
+        "note": _("Ratios of summed numerators and denominators over the period, from the daily rollups."),
+    }
