@@ -58,9 +58,11 @@ __all__ = [
     "BatchResult",
     "EventColumns",
     "TargetColumn",
+    "columns_from_arrays",
     "columns_from_events",
     "compute_batch",
     "compute_columns",
+    "epoch_seconds",
 ]
 
 type I64 = npt.NDArray[np.int64]
@@ -553,6 +555,57 @@ def columns_from_events(tickets: Sequence[Sequence[Event]]) -> EventColumns:
     )
 
 
+def columns_from_arrays(
+    *,
+    n: int,
+    ticket: I64,
+    kind: I64,
+    ts: I64,
+    code: I64,
+    amount: F64,
+    policy: I64,
+    policies: Sequence[ClockPolicy],
+    statuses: Sequence[str],
+    names: Sequence[str],
+    targets: Sequence[str],
+    modelled: Bool | None = None,
+    fallback: Callable[[int], Sequence[Event]] | None = None,
+) -> EventColumns:
+    """:class:`EventColumns` built straight from per-event arrays (no event objects).
+
+    ``ticket`` must be non-decreasing (events grouped by ticket, each ticket's in log order);
+    ``first`` and ``length`` are derived from it.  ``kind``/``code``/``amount`` follow the
+    :class:`EventColumns` conventions (``K_OTHER`` for an event the vectorised machine does not
+    model: that ticket goes to ``fallback``)."""
+    ticket = np.asarray(ticket, dtype=np.int64)
+    count = len(ticket)
+    if not (len(kind) == len(ts) == len(code) == len(amount) == count):
+        raise ValueError("event columns differ in length")
+    if count and (bool((np.diff(ticket) < 0).any()) or int(ticket[0]) < 0 or int(ticket[-1]) >= n):
+        raise ValueError("events must be grouped by ticket in ticket order")
+    if len(policy) != n:
+        raise ValueError("one policy index per ticket is needed")
+    lens = np.bincount(ticket, minlength=n).astype(np.int64)
+    first = np.cumsum(lens) - lens
+    ok = lens > 0 if modelled is None else (np.asarray(modelled, dtype=np.bool_) & (lens > 0))
+    return EventColumns(
+        ticket=ticket,
+        kind=np.asarray(kind, dtype=np.int64),
+        ts=np.asarray(ts, dtype=np.int64),
+        code=np.asarray(code, dtype=np.int64),
+        amount=np.asarray(amount, dtype=np.float64),
+        policy=np.asarray(policy, dtype=np.int64),
+        first=first,
+        length=lens,
+        modelled=ok,
+        policies=tuple(policies),
+        statuses=tuple(statuses),
+        names=tuple(names),
+        targets=tuple(targets),
+        fallback=fallback,
+    )
+
+
 class TargetColumn(NamedTuple):
     """One target's figures for every ticket of a batch (``present`` false: the ticket has no
     such target; its other values are 0 / -1).  ``state`` indexes :data:`STATES`; the ``*_ts``
@@ -839,6 +892,11 @@ def _epoch_seconds(ats: list[datetime]) -> I64:
     if count and np.abs(days).max() >= _EXACT_DAYS:
         return np.floor(np.fromiter(map(_TIMESTAMP, ats), dtype=np.float64, count=count)).astype(np.int64)
     return days * 86400 + np.fromiter(map(_SECONDS, deltas), dtype=np.int64, count=count)
+
+
+def epoch_seconds(ats: list[datetime]) -> I64:
+    """UTC epoch seconds (floor) of aware datetimes, as the per-ticket engine computes them."""
+    return _epoch_seconds(ats)
 
 
 def _run(

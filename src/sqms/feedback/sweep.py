@@ -1,0 +1,358 @@
+"""The periodic SLA sweep, column-wise: open tickets and their timeline rows are read with
+``values_list`` in chunks (no model instances), turned straight into the engine's event columns
+(:func:`sqms.sla.batch.columns_from_arrays`), computed with :func:`sqms.sla.batch.compute_columns`
+one batch per calendar, and the escalation thresholds crossed are found with numpy. Model instances
+are loaded only for the tickets that escalate now.
+
+The answers are those of the per-ticket path (``services.ticket_events`` + ``compute_ticket``):
+tickets the vectorised engine does not model (a priority change, a reopening, events out of order)
+get their full event log through ``calendars.events_for``, exactly as before."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from sqms import sla
+from sqms.feedback import domain
+from sqms.feedback.calendars import clock_policy, engine_for, events_for
+from sqms.feedback.models import OPEN_STATUSES, Calendar, Escalation, SlaPolicy, Status, Ticket, TicketEvent
+from sqms.sla import batch as sb
+from sqms.sla.arithmetic import from_ts
+
+#: the timeline kinds the clock reads (other kinds carry nothing for it)
+SWEEP_KINDS = ("created", "status", "reply", "priority", "extension", "transfer", "merge")
+
+_BREACHED = sb.STATES.index(sla.State.BREACHED)
+_NO_STEP = (sb.STATES.index(sla.State.PENDING), sb.STATES.index(sla.State.MET))
+
+
+class EventRow(NamedTuple):
+    """The fields of a timeline row that the SLA clock reads (see ``calendars.events_for``)."""
+
+    ticket_id: int
+    kind: str
+    at: datetime
+    to_status: str
+    data: dict[str, Any]
+
+
+class _Interned(dict[str, int]):
+    def __missing__(self, key: str) -> int:
+        code = len(self)
+        self[key] = code
+        return code
+
+
+class _Sweep:
+    """State shared by the chunks of one sweep: policy rows, engine policies, interned strings."""
+
+    def __init__(self) -> None:
+        self.policy_rows: dict[int, SlaPolicy | None] = {}
+        self.policies: list[sla.ClockPolicy] = []
+        self.policy_index: dict[tuple[str, int], int] = {}
+        self.statuses = _Interned()
+        self.names = _Interned()
+        self.targets = _Interned()
+
+    def load_policies(self, pks: set[int]) -> None:
+        missing = [pk for pk in pks if pk not in self.policy_rows]
+        if missing:
+            found = {p.pk: p for p in SlaPolicy.objects.filter(pk__in=missing)}
+            for pk in missing:
+                self.policy_rows[pk] = found.get(pk)
+
+    def policy_of(
+        self, priority: str | None, policy_id: Any, ticket_priority: str, ticket_policy: int
+    ) -> int:
+        """Index of the engine policy ``services.ticket_events``' ``policy_for`` would return."""
+        prio = priority or ticket_priority
+        pid = ticket_policy
+        if policy_id is not None and policy_id != ticket_policy:
+            if policy_id not in self.policy_rows:
+                self.load_policies({policy_id})
+            if self.policy_rows.get(policy_id) is not None:
+                pid = policy_id
+        key = (prio, pid)
+        idx = self.policy_index.get(key)
+        if idx is None:
+            row = self.policy_rows[pid]
+            idx = len(self.policies)
+            self.policies.append(clock_policy(row, prio))
+            self.policy_index[key] = idx
+        return idx
+
+
+def sla_sweep_columns(
+    now: datetime, batch: int = 2000, fire: Callable[..., bool] | None = None
+) -> dict[str, int]:
+    """The sweep of :func:`sqms.feedback.services.sla_sweep` (which calls this with its ``_fire``)."""
+    assert fire is not None
+    state = _Sweep()
+    stats = {"tickets": 0, "escalations": 0, "breaches": 0}
+    qs = Ticket.objects.filter(
+        status__in=[*OPEN_STATUSES, Status.RESOLVED], sla_policy__isnull=False, archived_at__isnull=True
+    ).order_by("pk")
+    fields = (
+        "pk",
+        "priority",
+        "sla_policy_id",
+        "sla_policy__calendar_id",
+        "received_at",
+        "first_response_due",
+        "resolution_due",
+        "breached",
+    )
+    last = 0
+    while True:
+        chunk = list(qs.filter(pk__gt=last).values_list(*fields)[:batch])
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        stats["tickets"] += len(chunk)
+        _sweep_chunk(state, chunk, now, stats, fire)
+    return stats
+
+
+def _sweep_chunk(
+    state: _Sweep,
+    chunk: list[tuple[Any, ...]],
+    now: datetime,
+    stats: dict[str, int],
+    fire: Callable[..., bool],
+) -> None:
+    n = len(chunk)
+    pks = [t[0] for t in chunk]
+    index = {pk: i for i, pk in enumerate(pks)}
+    prio = [t[1] for t in chunk]
+    tpol = [t[2] for t in chunk]
+    state.load_policies(set(tpol))
+    rows = list(
+        TicketEvent.objects.filter(ticket_id__in=pks, kind__in=SWEEP_KINDS)
+        .order_by("ticket_id", "at", "id")
+        .values_list("ticket_id", "kind", "at", "to_status", "data")
+    )
+    # ---- event columns (one pass over the rows; sub-events of a row share its instant)
+    statuses, names, targets = state.statuses, state.names, state.targets
+    out: list[tuple[int, int, datetime, int, float]] = []
+    add = out.append
+    policy = [-1] * n
+    has_created = [False] * n
+    begin = [0] * n
+    end = [0] * n
+    responded, resolved, confirmed = names["responded"], names["resolved"], names["confirmed"]
+    K_CREATED, K_STATUS, K_MILESTONE, K_EXTENSION, K_OTHER = (
+        sb.K_CREATED,
+        sb.K_STATUS,
+        sb.K_MILESTONE,
+        sb.K_EXTENSION,
+        sb.K_OTHER,
+    )
+    no_code = sb.NO_CODE
+    prev = -1
+    for r, (tid, kind, at, to_status, data) in enumerate(rows):
+        i = index[tid]
+        if i != prev:
+            begin[i] = r
+            prev = i
+        end[i] = r + 1
+        if kind == "created":
+            p = state.policy_of(data.get("priority", prio[i]), data.get("policy", tpol[i]), prio[i], tpol[i])
+            if not has_created[i]:
+                has_created[i] = True
+                policy[i] = p
+            add((i, K_CREATED, at, statuses[to_status or "new"], 0.0))
+        elif kind == "status":
+            add((i, K_STATUS, at, statuses[to_status], 0.0))
+            if to_status == "resolved":
+                add((i, K_MILESTONE, at, resolved, 0.0))
+            elif to_status in ("confirmed", "closed"):
+                add((i, K_MILESTONE, at, confirmed, 0.0))
+            if data.get("reopen"):
+                add((i, K_OTHER, at, no_code, 0.0))
+        elif kind == "reply":
+            add((i, K_MILESTONE, at, responded, 0.0))
+        elif kind == "priority":
+            add((i, K_OTHER, at, no_code, 0.0))
+        elif kind == "extension":
+            add((i, K_EXTENSION, at, targets[data.get("target", "resolution")], float(data.get("amount", 0))))
+        if data.get("responded"):
+            add((i, K_MILESTONE, at, responded, 0.0))
+    count = len(out)
+    # tickets without a "created" row start with Created(received_at, their policy, "new")
+    for i in range(n):
+        if not has_created[i]:
+            policy[i] = state.policy_of(prio[i], tpol[i], prio[i], tpol[i])
+            add((i, K_CREATED, chunk[i][4], statuses["new"], 0.0))
+    if out:
+        ev_t, ev_k, ev_at, ev_c, ev_a = zip(*out, strict=True)
+    else:
+        ev_t = ev_k = ev_at = ev_c = ev_a = ()
+    t_col = np.asarray(ev_t, dtype=np.int64)
+    k_col = np.asarray(ev_k, dtype=np.int64)
+    ts_col = sb.epoch_seconds(list(ev_at)) if ev_at else np.zeros(0, dtype=np.int64)
+    c_col = np.asarray(ev_c, dtype=np.int64)
+    a_col = np.asarray(ev_a, dtype=np.float64)
+    seq = np.arange(len(out), dtype=np.int64)
+    seq[count:] = -1  # the synthetic Created goes first in its ticket's log
+    if count < len(out):
+        order = np.lexsort((seq, t_col))
+        t_col, k_col, ts_col, c_col, a_col = (
+            t_col[order],
+            k_col[order],
+            ts_col[order],
+            c_col[order],
+            a_col[order],
+        )
+    pol_col = np.asarray(policy, dtype=np.int64)
+
+    def full_log(i: int) -> Sequence[sla.Event]:
+        """Ticket ``i``'s event log as ``services.ticket_events`` builds it (per-ticket engine)."""
+        ticket = SimpleNamespace(priority=prio[i], sla_policy_id=tpol[i])
+
+        def policy_for(priority: str, policy_id: int | None) -> sla.ClockPolicy:
+            return state.policies[state.policy_of(priority, policy_id, prio[i], tpol[i])]
+
+        mine = [EventRow(*row) for row in rows[begin[i] : end[i]]]
+        events = events_for(ticket, mine, policy_for)
+        if not any(isinstance(e, sla.Created) for e in events):
+            events.insert(0, sla.Created(chunk[i][4], policy_for(prio[i], tpol[i])))
+        return events
+
+    # ---- one batch per calendar
+    cal_ids = [t[3] for t in chunk]
+    calendars = {c.pk: c for c in Calendar.objects.filter(pk__in=set(cal_ids))}
+    cal_col = np.asarray(cal_ids, dtype=np.int64)
+    ev_cal = cal_col[t_col] if len(t_col) else np.zeros(0, dtype=np.int64)
+    stored_fr = [t[5] for t in chunk]
+    stored_rs = [t[6] for t in chunk]
+    stored_br = [t[7] for t in chunk]
+    updates: list[Ticket] = []
+    for cal_id in sorted(calendars):
+        mine_t = np.nonzero(cal_col == cal_id)[0]
+        remap = np.full(n, -1, dtype=np.int64)
+        remap[mine_t] = np.arange(len(mine_t), dtype=np.int64)
+        sel = ev_cal == cal_id
+        g_idx = mine_t.tolist()
+        cols = sb.columns_from_arrays(
+            n=len(mine_t),
+            ticket=remap[t_col[sel]],
+            kind=k_col[sel],
+            ts=ts_col[sel],
+            code=c_col[sel],
+            amount=a_col[sel],
+            policy=pol_col[mine_t],
+            policies=state.policies,
+            statuses=tuple(statuses),
+            names=tuple(names),
+            targets=tuple(targets),
+            fallback=lambda j, g=g_idx: full_log(g[j]),  # type: ignore[misc]
+        )
+        cal = engine_for(calendars[cal_id])
+        result = sb.compute_columns(cal, cols, now)
+        _apply(result, state, g_idx, pks, stored_fr, stored_rs, stored_br, now, stats, fire, updates)
+    if updates:
+        Ticket.objects.bulk_update(updates, ["first_response_due", "resolution_due", "breached"])
+
+
+def _stored_ts(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(epoch seconds or -1, exact) of stored due instants."""
+    present = [v for v in values if v is not None]
+    ts = np.full(len(values), -1, dtype=np.int64)
+    exact = np.ones(len(values), dtype=np.bool_)
+    if present:
+        where = np.asarray([v is not None for v in values], dtype=np.bool_)
+        ts[where] = sb.epoch_seconds(present)
+        exact[where] = np.asarray([v.microsecond == 0 for v in present], dtype=np.bool_)
+    return ts, exact
+
+
+def _apply(
+    result: sb.BatchResult,
+    state: _Sweep,
+    g_idx: list[int],
+    pks: list[int],
+    stored_fr: list[Any],
+    stored_rs: list[Any],
+    stored_br: list[Any],
+    now: datetime,
+    stats: dict[str, int],
+    fire: Callable[..., bool],
+    updates: list[Ticket],
+) -> None:
+    m = result.n
+    names = {spec.name for p in state.policies for spec in p.targets}
+    for clock in result.fallback.values():
+        names.update(clock.targets)
+    breached = np.zeros(m, dtype=np.bool_)
+    candidate = np.zeros(m, dtype=np.bool_)
+    due: dict[str, np.ndarray] = {}
+    for name in sorted(names):
+        col = result.target(name)
+        if not col.present.any():
+            continue
+        breached |= col.present & (col.state == _BREACHED)
+        if name in ("first_response", "resolution"):
+            due[name] = np.where(col.present, col.due_ts, -1)
+        open_ = col.present & (col.fulfilled_ts < 0) & ~np.isin(col.state, _NO_STEP)
+        for pct, _who in domain.LADDER:
+            reached = (col.budget <= 0) | (col.elapsed * 100 >= pct * col.budget)
+            candidate |= open_ & reached
+    # ---- cached due times and breach flag
+    no_due = np.full(m, -1, dtype=np.int64)
+    new_fr, new_rs = due.get("first_response", no_due), due.get("resolution", no_due)
+    fr_ts, fr_exact = _stored_ts([stored_fr[i] for i in g_idx])
+    rs_ts, rs_exact = _stored_ts([stored_rs[i] for i in g_idx])
+    old_br = np.asarray([bool(stored_br[i]) for i in g_idx], dtype=np.bool_)
+    changed = (fr_ts != new_fr) | ~fr_exact | (rs_ts != new_rs) | ~rs_exact | (old_br != breached)
+    for j in np.nonzero(changed)[0].tolist():
+        f, r = int(new_fr[j]), int(new_rs[j])
+        updates.append(
+            Ticket(
+                pk=pks[g_idx[j]],
+                first_response_due=None if f < 0 else from_ts(f),
+                resolution_due=None if r < 0 else from_ts(r),
+                breached=bool(breached[j]),
+            )
+        )
+    # ---- escalations: only tickets with a reached step not fired yet load their row and clock
+    cand = np.nonzero(candidate)[0].tolist()
+    if not cand:
+        return
+    cand_pks = [pks[g_idx[j]] for j in cand]
+    fired = set(Escalation.objects.filter(ticket_id__in=cand_pks).values_list("ticket_id", "target", "step"))
+    todo: list[tuple[int, int, sla.TicketClock]] = []
+    for j, pk in zip(cand, cand_pks, strict=True):
+        clock = result.clock(j)
+        steps = []
+        for name, st in clock.targets.items():
+            if st.fulfilled_ts is not None or st.state in (sla.State.PENDING, sla.State.MET):
+                continue
+            for pct, who in domain.steps_reached(st.elapsed, st.budget):
+                if (pk, name, pct) not in fired:
+                    steps.append((name, pct, who, st))
+        if steps:
+            todo.append((j, pk, clock))
+    if not todo:
+        return
+    tickets = Ticket.objects.select_related("org_unit", "assignee", "sla_policy__calendar").in_bulk(
+        [pk for _j, pk, _c in todo]
+    )
+    for _j, pk, clock in todo:
+        t = tickets.get(pk)
+        if t is None:
+            continue
+        for name, st in clock.targets.items():
+            if st.fulfilled_ts is not None or st.state in (sla.State.PENDING, sla.State.MET):
+                continue
+            for pct, who in domain.steps_reached(st.elapsed, st.budget):
+                if (pk, name, pct) in fired:
+                    continue
+                if fire(t, name, pct, who, st, now):
+                    stats["escalations"] += 1
+                    if pct == 100:
+                        stats["breaches"] += 1
