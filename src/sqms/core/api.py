@@ -190,7 +190,7 @@ class TokenIn(Schema):
     days: int | None = None
 
 
-class TokenOut(Schema):
+class ApiTokenOut(Schema):
     id: int
     name: str
     prefix: str
@@ -204,16 +204,16 @@ class TokenOut(Schema):
     created_at: datetime
 
 
-class TokenCreatedOut(TokenOut):
+class ApiTokenCreatedOut(ApiTokenOut):
     key: str
 
 
-@router.get("/api-tokens", response=list[TokenOut])
+@router.get("/api-tokens", response=list[ApiTokenOut])
 def tokens(request: HttpRequest) -> Any:
     return ApiToken.objects.filter(user=request.user).order_by("-created_at")
 
 
-@router.post("/api-tokens", response={201: TokenCreatedOut})
+@router.post("/api-tokens", response={201: ApiTokenCreatedOut})
 def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     token, key = services.create_api_token(
         actor=request.user,
@@ -224,7 +224,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status:
         days=payload.days,
         apps=payload.apps,
     )
-    data = TokenOut.from_orm(token).dict()
+    data = ApiTokenOut.from_orm(token).dict()
     data["key"] = key
     return Status(201, data)
 
@@ -245,7 +245,7 @@ class PasswordTokenIn(Schema):
     days: int | None = None
 
 
-@router.post("/auth/token", auth=None, response={201: TokenCreatedOut, 401: ErrorOut, 429: ErrorOut})
+@router.post("/auth/token", auth=None, response={201: ApiTokenCreatedOut, 401: ErrorOut, 429: ErrorOut})
 def password_token(request: HttpRequest, payload: PasswordTokenIn) -> Any:
     """Exchange a user name and password (and the two-factor code, if the user has one) for a new API
     token. Failed attempts count towards the sign-in lock-out like the back-office login."""
@@ -277,12 +277,12 @@ def password_token(request: HttpRequest, payload: PasswordTokenIn) -> Any:
         days=payload.days,
         apps=payload.apps,
     )
-    data = TokenOut.from_orm(token).dict()
+    data = ApiTokenOut.from_orm(token).dict()
     data["key"] = key
     return Status(201, data)
 
 
-@router.post("/api-tokens/{token_id}/revoke", response=TokenOut)
+@router.post("/api-tokens/{token_id}/revoke", response=ApiTokenOut)
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     return services.revoke_api_token(token, actor=request.user)

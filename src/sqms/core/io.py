@@ -23,6 +23,15 @@ from sqms.core.errors import ValidationFailed
 
 MAX_ROWS = 200_000
 MAX_CELL = 10_000
+# Blank lines are skipped, but a file of a million empty rows is refused early instead of being walked.
+MAX_BLANK_ROWS = 10_000
+
+
+def _too_many_blank() -> ValidationFailed:
+    return ValidationFailed(
+        _("The file has more than %(n)s empty rows; delete them and try again.") % {"n": MAX_BLANK_ROWS},
+        fields={"file": [_("Too many empty rows.")]},
+    )
 
 
 @dataclass
@@ -95,11 +104,15 @@ def read_table(raw: bytes, filename: str) -> Table:
     except csv.Error as exc:
         raise ValidationFailed(_("The CSV file cannot be read: %(e)s") % {"e": exc}) from exc
     rows = []
+    blank = 0
     try:
         for values in reader:
             if len(rows) >= MAX_ROWS:
                 raise ValidationFailed(_("Too many rows: at most %(n)s per file.") % {"n": MAX_ROWS})
             if not any(v.strip() for v in values):
+                blank += 1
+                if blank > MAX_BLANK_ROWS:
+                    raise _too_many_blank()
                 continue
             rows.append(
                 (
@@ -114,16 +127,29 @@ def read_table(raw: bytes, filename: str) -> Table:
     return Table(header, rows)
 
 
+def _broken_excel(exc: Exception) -> ValidationFailed:
+    return ValidationFailed(
+        _("The Excel file cannot be read: %(e)s") % {"e": str(exc)[:200]},
+        fields={"file": [_("Broken or unsupported Excel file.")]},
+    )
+
+
 def _read_excel(raw: bytes) -> Table:
+    """A broken workbook may fail when opened or only when a damaged sheet is read: both are bad input."""
+    try:
+        return _read_excel_rows(raw)
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # zip, XML and openpyxl errors of a damaged or hostile file
+        raise _broken_excel(exc) from exc
+
+
+def _read_excel_rows(raw: bytes) -> Table:
     from openpyxl import load_workbook
 
-    try:
-        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ValidationFailed(
-            _("The Excel file cannot be read: %(e)s") % {"e": exc},
-            fields={"file": [_("Broken or unsupported Excel file.")]},
-        ) from exc
+    wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    if not wb.worksheets:
+        raise ValidationFailed(_("The file is empty."), fields={"file": [_("The file is empty.")]})
     ws = wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     try:
@@ -131,9 +157,14 @@ def _read_excel(raw: bytes) -> Table:
     except StopIteration:
         raise ValidationFailed(_("The file is empty."), fields={"file": [_("The file is empty.")]}) from None
     rows = []
+    blank = 0
     for line, values in enumerate(it, start=2):
         cells = ["" if v is None else _cell_text(v) for v in values]
         if not any(c for c in cells):
+            blank += 1
+            if blank > MAX_BLANK_ROWS:
+                wb.close()
+                raise _too_many_blank()
             continue
         if len(rows) >= MAX_ROWS:
             raise ValidationFailed(_("Too many rows: at most %(n)s per file.") % {"n": MAX_ROWS})
@@ -319,7 +350,7 @@ def export_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str
 
         wb = Workbook(write_only=True)
         ws = wb.create_sheet()
-        ws.append([str(h) for h in headers])
+        ws.append([safe_cell(str(h)) for h in headers])
         for row in rows:
             ws.append([safe_cell(_xlsx_value(v)) for v in row])
         out = io.BytesIO()
@@ -391,6 +422,14 @@ def import_file(
         raise NotFound(_("Unknown import type %(kind)s.") % {"kind": kind})
     if not actor.has_perm(spec.permission):
         raise Forbidden()
+    from django.conf import settings
+
+    limit = int(getattr(settings, "SQMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+    if limit and len(raw) > limit:
+        raise ValidationFailed(
+            _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
+            fields={"file": [_("File too large.")]},
+        )
     report = run_import(
         spec.importer(actor), read_table(raw, filename), skip_invalid=skip_invalid, dry_run=dry_run
     )
