@@ -193,3 +193,22 @@ def test_check_deploy_is_clean_with_a_production_environment(tmp_path: Any) -> N
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+def test_metrics_add_up_across_processes(tmp_path: Any) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR (gunicorn workers, consumers) each process writes its own file and
+    /metrics sums them: two processes each count one request and one task failure."""
+    code = (
+        "from sqms.core.ops import metrics\n"
+        "metrics.observe_request('health', 'GET', 200, 0.01)\n"
+        "metrics.task_event('t.x', 'error')\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    reader = code.split("\n")[0] + "\nprint(metrics.render().decode())\n"
+    out = subprocess.run(
+        [sys.executable, "-c", reader], env=env, check=True, capture_output=True, text=True, timeout=120
+    ).stdout
+    assert 'sqms_http_requests_total{method="GET",route="health",status="200"} 2.0' in out
+    assert 'sqms_task_failures_total{task="t.x"} 2.0' in out
