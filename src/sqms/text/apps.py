@@ -48,7 +48,7 @@ class TextConfig(AppConfig):
             "standards",
             NavItem(_("Stop words"), "block", admin_model_url("text", "stopword"), "text.view_stopword", 75),
         )
-        register_seeder(Seeder("text", 35, demo.seed))
+        register_seeder(Seeder("text", 45, demo.seed))  # after feedback (30) and surveys (40)
         self._register_classifier()
 
     def _register_classifier(self) -> None:

@@ -356,23 +356,16 @@ def sentiment_scores(texts: Sequence[str]) -> tuple[list[float], str]:
 
 
 def rating_examples() -> list[tuple[str, str]]:
-    """(text, label) pairs from ratings: a rating's reasons, and the text of the ticket it rates."""
+    """(text, label) pairs from ratings: the reasons a customer wrote with a 好差评 or ticket rating (4-5
+    positive, 1-2 negative). The ticket's own text is not used: it describes the problem, not the verdict."""
     from sqms.feedback.models import Rating
 
     out: list[tuple[str, str]] = []
-    rows = (
-        Rating.objects.active()
-        .filter(excluded=False)
-        .values_list("score", "reasons", "ticket__title", "ticket__description")
-        .order_by("pk")
-    )
-    for score, reasons, title, desc in rows:
+    rows = Rating.objects.active().filter(excluded=False).exclude(reasons="").values_list("score", "reasons")
+    for score, reasons in rows.order_by("pk"):
         label = domain.rating_label(score)
-        if label is None:
-            continue
-        text = " ".join(x for x in (reasons, title, desc) if x).strip()
-        if text:
-            out.append((text, label))
+        if label is not None and reasons.strip():
+            out.append((reasons.strip(), label))
     return out
 
 
@@ -505,34 +498,31 @@ def analyse_texts(*, since: datetime | None = None, full: bool = False, batch: i
             return
         scores, method = sentiment_scores([p[5] for p in pending])
         now = timezone.now()
-        new: list[TextRecord] = []
-        changed: list[TextRecord] = []
+        rows: list[TextRecord] = []
+        stale: list[int] = []
         for (source, sid, unit, at, kind, text), score in zip(pending, scores, strict=True):
-            rec = TextRecord(
-                source=source,
-                source_id=sid,
-                org_unit_id=unit,
-                at=at,
-                kind=kind,
-                text=text,
-                sentiment=round(score, 6),
-                polarity=domain.polarity(score),
-                method=method,
-                analysed_at=now,
+            rows.append(
+                TextRecord(
+                    source=source,
+                    source_id=sid,
+                    org_unit_id=unit,
+                    at=at,
+                    kind=kind,
+                    text=text,
+                    sentiment=round(score, 6),
+                    polarity=domain.polarity(score),
+                    method=method,
+                    analysed_at=now,
+                )
             )
             pk = existing.get((source, sid))
-            if pk is None:
-                new.append(rec)
-            else:
-                rec.pk = pk
-                changed.append(rec)
+            if pk is not None:
+                stale.append(pk)
             done[source] += 1
-        TextRecord.objects.bulk_create(new, batch_size=1000)
-        TextRecord.objects.bulk_update(
-            changed,
-            ["org_unit", "at", "kind", "text", "sentiment", "polarity", "method", "analysed_at"],
-            batch_size=1000,
-        )
+        # analysed rows are derived data: replacing them is much faster than a bulk update
+        with transaction.atomic():
+            TextRecord.objects.filter(pk__in=stale).delete()
+            TextRecord.objects.bulk_create(rows, batch_size=1000)
         pending.clear()
 
     for gen in (_ticket_rows, _rating_rows, _survey_rows):
