@@ -347,6 +347,9 @@ def review_sections(inputs: dict[str, Any]) -> list[tuple[str, list[tuple[str, A
             return f"{v:.4g}" if abs(v) < 1 else f"{v:.2f}"
         return str(v)
 
+    def with_unit(v: Any, unit: Any) -> str:
+        return "—" if v is None else num(v) + (unit or "")
+
     rag = {
         "green": pgettext("KPI status", "On target"),
         "amber": pgettext("KPI status", "Warning"),
@@ -399,8 +402,8 @@ def review_sections(inputs: dict[str, Any]) -> list[tuple[str, list[tuple[str, A
                         x["name_en"] if en else x["name"],
                         _("%(value)s (target %(target)s) · %(status)s")
                         % {
-                            "value": num(x.get("value")) + (x.get("unit") or ""),
-                            "target": num(x.get("target")) + (x.get("unit") or ""),
+                            "value": with_unit(x.get("value"), x.get("unit")),
+                            "target": with_unit(x.get("target"), x.get("unit")),
                             "status": rag.get(x.get("status", ""), x.get("status", "")),
                         },
                     )

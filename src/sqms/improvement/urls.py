@@ -9,6 +9,11 @@ urlpatterns = [
     path("improvement/nc/<int:pk>/", views.nc_detail, name="nc_detail"),
     path("improvement/projects/", views.project_list, name="project_list"),
     path("improvement/projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path(
+        "improvement/from-evaluation/",
+        __import__("sqms.improvement.from_evaluation", fromlist=["_"]).from_evaluation,
+        name="from_evaluation",
+    ),
     path("improvement/suggestions/", views.suggestion_list, name="suggestion_list"),
     path("improvement/practices/", views.practice_list, name="practice_list"),
     path("improvement/reviews/", views.review_list, name="review_list"),
