@@ -123,8 +123,26 @@ def result(request: HttpRequest, code: str, period: str) -> HttpResponse:
         "ranking": ranking,
         "radar": radar,
         "query": urlencode({k: v for k, v in request.GET.items() if k != "format"}),
+        "improve_url": _improve_url(request),
+        "weak_below": WEAK_BELOW,
     }
     return render(request, "evaluation/result.html", context)
+
+
+WEAK_BELOW = 80  # indicators scoring below this (under 良好) offer "Send to improvement"
+
+
+def _improve_url(request: HttpRequest) -> str:
+    """The improvement app's "new project from an evaluation" URL (an upper layer: looked up by name,
+    absent when that app is not installed or the user may not add projects)."""
+    from django.urls import NoReverseMatch
+
+    if not request.user.has_perm("improvement.add_improvementproject"):
+        return ""
+    try:
+        return reverse("improvement:from_evaluation")
+    except NoReverseMatch:
+        return ""
 
 
 @staff_member_required
