@@ -177,6 +177,8 @@ SQMS_TRUSTED_PROXY_HEADER = env("SQMS_TRUSTED_PROXY_HEADER")
 # as "name=count/seconds,…", and the largest accepted request body in bytes.
 SQMS_RATE_LIMITS = env("SQMS_RATE_LIMITS")
 SQMS_PUBLIC_MAX_BODY = int(env("SQMS_PUBLIC_MAX_BODY", str(12 * 1024 * 1024)))
+# Largest import file (CSV/Excel) in bytes.
+SQMS_IMPORT_MAX_BYTES = int(env("SQMS_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
