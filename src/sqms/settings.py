@@ -314,7 +314,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("SQMS_LOG_LEVEL", "WARNING" if TESTING else "INFO")},
     "loggers": {
         "huey": {"level": "WARNING"},
-        "sqms.request": {"level": env("SQMS_REQUEST_LOG_LEVEL", "INFO")},
+        "sqms.request": {"level": env("SQMS_REQUEST_LOG_LEVEL", "WARNING" if TESTING else "INFO")},
     },
 }
 
