@@ -289,7 +289,7 @@ def _apply(
     for clock in result.fallback.values():
         names.update(clock.targets)
     breached = np.zeros(m, dtype=np.bool_)
-    candidate = np.zeros(m, dtype=np.bool_)
+    reached_steps: list[tuple[int, str, int]] = []  # (ticket index, target, step) reached at now
     due: dict[str, np.ndarray] = {}
     for name in sorted(names):
         col = result.target(name)
@@ -301,7 +301,7 @@ def _apply(
         open_ = col.present & (col.fulfilled_ts < 0) & ~np.isin(col.state, _NO_STEP)
         for pct, _who in domain.LADDER:
             reached = (col.budget <= 0) | (col.elapsed * 100 >= pct * col.budget)
-            candidate |= open_ & reached
+            reached_steps.extend((j, name, pct) for j in np.nonzero(open_ & reached)[0].tolist())
     # ---- cached due times and breach flag
     no_due = np.full(m, -1, dtype=np.int64)
     new_fr, new_rs = due.get("first_response", no_due), due.get("resolution", no_due)
@@ -319,30 +319,19 @@ def _apply(
                 breached=bool(breached[j]),
             )
         )
-    # ---- escalations: only tickets with a reached step not fired yet load their row and clock
-    cand = np.nonzero(candidate)[0].tolist()
-    if not cand:
+    # ---- escalations: only tickets with a reached step not fired yet build a clock and load their row
+    if not reached_steps:
         return
-    cand_pks = [pks[g_idx[j]] for j in cand]
+    cand_pks = sorted({pks[g_idx[j]] for j, _n, _p in reached_steps})
     fired = set(Escalation.objects.filter(ticket_id__in=cand_pks).values_list("ticket_id", "target", "step"))
-    todo: list[tuple[int, int, sla.TicketClock]] = []
-    for j, pk in zip(cand, cand_pks, strict=True):
-        clock = result.clock(j)
-        steps = []
-        for name, st in clock.targets.items():
-            if st.fulfilled_ts is not None or st.state in (sla.State.PENDING, sla.State.MET):
-                continue
-            for pct, who in domain.steps_reached(st.elapsed, st.budget):
-                if (pk, name, pct) not in fired:
-                    steps.append((name, pct, who, st))
-        if steps:
-            todo.append((j, pk, clock))
-    if not todo:
+    due_now = sorted({j for j, name, pct in reached_steps if (pks[g_idx[j]], name, pct) not in fired})
+    if not due_now:
         return
+    todo = [(pks[g_idx[j]], clock) for j, clock in zip(due_now, result.clocks_for(due_now), strict=True)]
     tickets = Ticket.objects.select_related("org_unit", "assignee", "sla_policy__calendar").in_bulk(
-        [pk for _j, pk, _c in todo]
+        [pk for pk, _c in todo]
     )
-    for _j, pk, clock in todo:
+    for pk, clock in todo:
         t = tickets.get(pk)
         if t is None:
             continue

@@ -692,6 +692,21 @@ class BatchResult:
             results[i] = clock
         return results  # type: ignore[return-value]
 
+    def clocks_for(self, indices: Sequence[int]) -> list[TicketClock]:
+        """The clocks of the tickets ``indices`` (in that order), building only those."""
+        fast_pos: list[int] = []
+        for i in indices:
+            if i not in self.fallback:
+                j = int(np.searchsorted(self.fast_idx, i))
+                if j >= len(self.fast_idx) or int(self.fast_idx[j]) != i:
+                    raise IndexError(i)
+                fast_pos.append(j)
+        built: dict[int, TicketClock] = {}
+        if fast_pos:
+            order = np.unique(np.asarray(fast_pos, dtype=np.int64))
+            built = dict(zip(self.fast_idx[order].tolist(), self._build(order), strict=True))
+        return [self.fallback[i] if i in self.fallback else built[i] for i in indices]
+
     def clock(self, i: int) -> TicketClock:
         """One ticket's clock (builds only that one)."""
         if i in self.fallback:
