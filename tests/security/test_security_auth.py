@@ -69,7 +69,7 @@ def test_token_endpoint_issues_a_hashed_scoped_token(org) -> None:
     c = Client(headers={"Authorization": f"Bearer {key}"}, REMOTE_ADDR="10.1.2.3")
     assert c.get("/api/v1/feedback").status_code == 200
     denied = c.get("/api/v1/me")  # a platform endpoint: outside the token's modules
-    assert denied.status_code == 403 and "module" in denied.json()["error"]["message"]
+    assert denied.status_code == 403 and denied.json()["error"]["message"] == "此 API 令牌无权使用该模块。"
     assert c.post("/api/v1/notifications/read", {}, content_type="application/json").status_code == 403
     token.refresh_from_db()
     assert token.last_used_at is not None and token.last_used_ip == "10.1.2.3"

@@ -85,10 +85,10 @@ class SqmsCSPMiddleware(CSPMiddleware):
         if report_only:
             if public:
                 return PolicyParts()
-            parts.config = {**base, "script-src": [*strict_scripts(), "'unsafe-eval'"]}
+            parts.config = {**base, "script-src": [*strict_scripts(), "'unsafe-eval'"], **_framing(response)}
             return parts
         script_src = strict_scripts() if public else ["'self'", "'unsafe-inline'", "'unsafe-eval'"]
-        parts.config = {**base, "script-src": script_src}
+        parts.config = {**base, "script-src": script_src, **_framing(response)}
         return parts
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
@@ -98,3 +98,13 @@ class SqmsCSPMiddleware(CSPMiddleware):
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+def _framing(response: HttpResponseBase) -> dict[str, Any]:
+    """frame-ancestors follows the view's X-Frame-Options choice (a page meant to be framed by our own
+    pages says SAMEORIGIN via Django's xframe_options_sameorigin; exempt pages get no restriction)."""
+    if getattr(response, "xframe_options_exempt", False):
+        return {"frame-ancestors": None}
+    if response.get("X-Frame-Options", "").upper() == "SAMEORIGIN":
+        return {"frame-ancestors": ["'self'"]}
+    return {}
