@@ -34,3 +34,27 @@ def test_evaluation_section_ranks_sub_units(org):
     assert table["rows"] and all(r[2] is not None for r in table["rows"])
     ranks = [r[0] for r in table["rows"]]
     assert ranks == sorted(ranks)
+
+
+def test_complaint_rate_from_tickets_and_rollups(org):
+    """D6: complaints per 10,000 services = complaint tickets / rollup volume × 10,000, for a subtree."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sqms.feedback.services import create_ticket
+    from sqms.kpi.domain import kpi_value
+    from sqms.kpi.selectors import kpi_sums
+
+    seed_on_time(org)  # October: 4 services at team A, 1 at team B (rollups)
+    when = dt.datetime(2026, 10, 5, 10, tzinfo=timezone.get_default_timezone())
+    for kind, unit in (("complaint", org.team_a), ("complaint", org.team_a), ("complaint", org.team_b),
+                       ("suggestion", org.team_a)):  # fmt: skip
+        create_ticket(actor=org.quality, data={"title": "排队太久", "description": "x", "kind": kind,
+                                               "org_unit": unit, "received_at": when})  # fmt: skip
+    user = fresh(org.quality)
+    whole = kpi_sums(user, None, *OCT, ("feedback",))
+    assert (whole["complaints"], whole["total"]) == (3, 5)
+    assert kpi_value("complaint_rate", whole) == pytest.approx(6000.0)  # 3 / 5 × 10,000
+    team_a = kpi_sums(user, OrgUnit.objects.get(code="BA-T"), *OCT, ("feedback",))
+    assert kpi_value("complaint_rate", team_a) == pytest.approx(5000.0)  # 2 / 4 × 10,000

@@ -19,11 +19,21 @@ def on_time_card(request: HttpRequest) -> dict[str, Any] | None:
     figures = selectors.rollup_summary(user, since=today.replace(day=1), until=today)
     rate = figures["on_time_rate"]
     url = reverse("admin:kpi_servicerecord_changelist")
+    from sqms.kpi.domain import kpi_value
+
+    complaints = kpi_value(
+        "complaint_rate", selectors.kpi_sums(user, None, today.replace(day=1), today, ("feedback",))
+    )
     return {
         "title": _("Service performance this month"),
         "figures": [
             {"label": _("On-time rate"), "value": "—" if rate is None else f"{rate:.1%}", "url": url},
             {"label": _("Services"), "value": figures["total"], "url": url},
+            {
+                "label": _("Complaints per 10,000 services"),
+                "value": "—" if complaints is None else f"{complaints:.1f}",
+                "url": reverse("kpi:detail", args=["complaint_rate"]),
+            },
         ],
         "note": _("From the daily rollups of your org units."),
     }
