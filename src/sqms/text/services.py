@@ -536,26 +536,3 @@ def analyse_texts(*, since: datetime | None = None, full: bool = False, batch: i
                 flush()
     flush()
     return done
-
-
-def analyse_one(source: str, source_id: int) -> TextRecord | None:
-    """(Re)analyse one text now, e.g. right after a ticket is filed."""
-    gens = {Source.TICKET: _ticket_rows, Source.RATING: _rating_rows, Source.SURVEY: _survey_rows}
-    for row in gens[Source(source)](None, source_id):
-        score = sentiment_scores([row[5]])
-        rec, _created = TextRecord.objects.update_or_create(
-            source=row[0],
-            source_id=row[1],
-            defaults={
-                "org_unit_id": row[2],
-                "at": row[3],
-                "kind": row[4],
-                "text": row[5],
-                "sentiment": round(score[0][0], 6),
-                "polarity": domain.polarity(score[0][0]),
-                "method": score[1],
-                "analysed_at": timezone.now(),
-            },
-        )
-        return rec
-    return None
