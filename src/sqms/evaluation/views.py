@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sqms.core import audit
 from sqms.core.errors import DomainError, NotFound, ValidationFailed
@@ -130,6 +131,20 @@ def result(request: HttpRequest, code: str, period: str) -> HttpResponse:
 
 
 WEAK_BELOW = 80  # indicators scoring below this (under 良好) offer "Send to improvement"
+
+# Messages of sqms.improvement.from_evaluation (the upper app's view behind that button), kept in this
+# app's catalogue since the improvement catalogue belongs to another part of the code base.
+FROM_EVALUATION_MESSAGES = (
+    gettext_noop("Unknown evaluation scheme."),
+    gettext_noop("No indicator with this code in the scheme."),
+    gettext_noop("Improve %(indicator)s at %(unit)s"),
+    gettext_noop(
+        "Evaluation %(scheme)s, %(period)s: indicator %(indicator)s scored %(score)s of 100 "
+        "(unit composite %(total)s, grade %(grade)s)."
+    ),
+    gettext_noop("Unknown org unit."),
+    gettext_noop("Improvement project %(number)s created."),
+)
 
 
 def _improve_url(request: HttpRequest) -> str:

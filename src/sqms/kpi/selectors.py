@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from sqms.core.errors import NotFound
@@ -247,22 +247,32 @@ def kpi_grid(
         if "records" in wanted and not codes:
             names += HANDLING_COLUMNS
         aggs = {name: Sum(name) for name in names}
-        if grain == "month":  # whole months: the monthly rollups, ~30× fewer rows than the daily ones
-            base = MonthlyRollup.objects.filter(month__gte=since, month__lte=until)
-            grain_expr: Any = F("month")
-        else:
-            base = DailyRollup.objects.filter(day__gte=since, day__lte=until)
-            grain_expr = F("day")
-        qs = _within(scoped(user, base), ids)
-        grouped = (
-            qs.annotate(g=grain_expr)
-            .values("org_unit_id", "g")
-            .annotate(**aggs)
-            .values_list("org_unit_id", "g", *names)
-            .order_by()
-        )
-        for uid, g, *values in grouped:
-            rows.add(id_path.get(uid), _grain_value(g, grain), dict(zip(names, values, strict=True)))
+        # whole-month periods read the monthly rollups (~30× fewer rows); the other periods (a month
+        # clipped to today, weeks, days) the daily rollups of their own days only
+        whole = [p for p in grid.periods if grain_for([p]) == "month"]
+        partial = [p for p in grid.periods if grain_for([p]) != "month"]
+        queries: list[tuple[Any, Any, str]] = []
+        if whole:
+            base: Any = MonthlyRollup.objects.filter(month__gte=whole[0][1], month__lte=whole[-1][1])
+            if len(whole) != len(grid.periods):
+                base = base.filter(month__in=[p[1] for p in whole])
+            queries.append((base, F("month"), "month"))
+        if partial:
+            days = Q()
+            for _key, start, end in partial:
+                days |= Q(day__gte=start, day__lte=end)
+            queries.append((DailyRollup.objects.filter(days), F("day"), "day"))
+        for base, grain_expr, g_kind in queries:
+            qs = _within(scoped(user, base), ids)
+            grouped = (
+                qs.annotate(g=grain_expr)
+                .values("org_unit_id", "g")
+                .annotate(**aggs)
+                .values_list("org_unit_id", "g", *names)
+                .order_by()
+            )
+            for uid, g, *values in grouped:
+                rows.add(id_path.get(uid), _grain_value(g, g_kind), dict(zip(names, values, strict=True)))
     if "feedback" in wanted:
         _feedback_rows(user, rows, ids, id_path, since, until, grain)
     if "surveys" in wanted:
