@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import numpy as np
+from django.db.models import BigIntegerField, Func
 
 from sqms import sla
 from sqms.feedback import domain
@@ -29,6 +30,19 @@ SWEEP_KINDS = ("created", "status", "reply", "priority", "extension", "transfer"
 
 _BREACHED = sb.STATES.index(sla.State.BREACHED)
 _NO_STEP = (sb.STATES.index(sla.State.PENDING), sb.STATES.index(sla.State.MET))
+
+
+class EpochSeconds(Func):  # type: ignore[misc]
+    """UTC epoch seconds (floor) of a datetime column, computed by the database: the sweep reads
+    integers instead of having Django parse a datetime per row."""
+
+    output_field = BigIntegerField()
+    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)", **extra
+        )
 
 
 class EventRow(NamedTuple):
@@ -97,14 +111,19 @@ def sla_sweep_columns(
     qs = Ticket.objects.filter(
         status__in=[*OPEN_STATUSES, Status.RESOLVED], sla_policy__isnull=False, archived_at__isnull=True
     ).order_by("pk")
+    qs = qs.annotate(
+        rx_ts=EpochSeconds("received_at"),
+        fr_ts=EpochSeconds("first_response_due"),
+        rs_ts=EpochSeconds("resolution_due"),
+    )
     fields = (
         "pk",
         "priority",
         "sla_policy_id",
         "sla_policy__calendar_id",
-        "received_at",
-        "first_response_due",
-        "resolution_due",
+        "rx_ts",
+        "fr_ts",
+        "rs_ts",
         "breached",
     )
     last = 0
@@ -134,11 +153,12 @@ def _sweep_chunk(
     rows = list(
         TicketEvent.objects.filter(ticket_id__in=pks, kind__in=SWEEP_KINDS)
         .order_by("ticket_id", "at", "id")
-        .values_list("ticket_id", "kind", "at", "to_status", "data")
+        .annotate(at_ts=EpochSeconds("at"))
+        .values_list("ticket_id", "kind", "at_ts", "to_status", "data")
     )
     # ---- event columns (one pass over the rows; sub-events of a row share its instant)
     statuses, names, targets = state.statuses, state.names, state.targets
-    out: list[tuple[int, int, datetime, int, float]] = []
+    out: list[tuple[int, int, int, int, float]] = []
     add = out.append
     policy = [-1] * n
     has_created = [False] * n
@@ -194,7 +214,7 @@ def _sweep_chunk(
         ev_t = ev_k = ev_at = ev_c = ev_a = ()
     t_col = np.asarray(ev_t, dtype=np.int64)
     k_col = np.asarray(ev_k, dtype=np.int64)
-    ts_col = sb.epoch_seconds(list(ev_at)) if ev_at else np.zeros(0, dtype=np.int64)
+    ts_col = np.asarray(ev_at, dtype=np.int64)
     c_col = np.asarray(ev_c, dtype=np.int64)
     a_col = np.asarray(ev_a, dtype=np.float64)
     seq = np.arange(len(out), dtype=np.int64)
@@ -217,10 +237,10 @@ def _sweep_chunk(
         def policy_for(priority: str, policy_id: int | None) -> sla.ClockPolicy:
             return state.policies[state.policy_of(priority, policy_id, prio[i], tpol[i])]
 
-        mine = [EventRow(*row) for row in rows[begin[i] : end[i]]]
+        mine = [EventRow(r[0], r[1], from_ts(r[2]), r[3], r[4]) for r in rows[begin[i] : end[i]]]
         events = events_for(ticket, mine, policy_for)
         if not any(isinstance(e, sla.Created) for e in events):
-            events.insert(0, sla.Created(chunk[i][4], policy_for(prio[i], tpol[i])))
+            events.insert(0, sla.Created(from_ts(chunk[i][4]), policy_for(prio[i], tpol[i])))
         return events
 
     # ---- one batch per calendar
@@ -260,15 +280,9 @@ def _sweep_chunk(
 
 
 def _stored_ts(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(epoch seconds or -1, exact) of stored due instants."""
-    present = [v for v in values if v is not None]
-    ts = np.full(len(values), -1, dtype=np.int64)
-    exact = np.ones(len(values), dtype=np.bool_)
-    if present:
-        where = np.asarray([v is not None for v in values], dtype=np.bool_)
-        ts[where] = sb.epoch_seconds(present)
-        exact[where] = np.asarray([v.microsecond == 0 for v in present], dtype=np.bool_)
-    return ts, exact
+    """(epoch seconds or -1, exact) of stored due instants (read as epoch seconds)."""
+    ts = np.asarray([-1 if v is None else v for v in values], dtype=np.int64)
+    return ts, np.ones(len(values), dtype=np.bool_)
 
 
 def _apply(
