@@ -48,7 +48,7 @@ def test_executive_drills_from_company_to_team(org, live_server, page, artifacts
             page.screenshot(path=f"{artifacts_dir}/kpi-dashboard-branch.png", full_page=True)
     assert page.locator("#trail a").all_inner_texts() == ["总公司", "东部区域", "甲分公司", "甲营业厅"]
     assert page.locator("#units").count() == 0  # a team has no units below it
-    assert page.locator("#kpi-tiles .kpi-tile").count() == 11
+    assert page.locator("#kpi-tiles .kpi-tile").count() == 12  # the library, with the inspection score
     assert page.locator("#kpi-tiles .rag-red").count() >= 1  # no first-contact resolution: FCR 0 %
     page.screenshot(path=f"{artifacts_dir}/kpi-dashboard-team.png", full_page=True)
     page.goto(f"{live_server.url}/kpi/on_time_rate/?unit=R1&period=day&since=2026-10-01&until=2026-10-10")
