@@ -45,7 +45,13 @@ def test_org_wide_report_matches_hand_counts(october: Any) -> None:
     assert by_unit["甲营业厅"][1:5] == [4, 3, 1, 75.0] and by_unit["乙营业厅"][1:5] == [3, 1, 1, 33.3]
     s = section(snap, "surveys")
     assert s["tables"][0]["rows"][0][:3] == ["甲分公司满意度", 3, 66.7]
-    assert [x["key"] for x in snap.data["sections"]] == ["complaints", "ratings", "surveys"]
+    keys = [x["key"] for x in snap.data["sections"]]
+    # Other apps (KPIs, scorecards …) add their own sections; this test's data feeds these three, in order.
+    assert [k for k in keys if k in {"complaints", "ratings", "surveys"}] == [
+        "complaints",
+        "ratings",
+        "surveys",
+    ]
     assert snap.version == 1 and snap.period_start.isoformat() == "2026-10-01"
     assert AuditEntry.objects.filter(object_id=str(snap.pk), action="create").exists()
 
@@ -102,8 +108,10 @@ def test_excel_has_a_sheet_per_section_with_the_same_figures(october: Any) -> No
         snap = services.generate_report(actor=fresh(october.quality), period=PERIOD)
     wb = load_workbook(io.BytesIO(snap.xlsx.read()))
     assert wb.sheetnames[0] == "Summary"
-    assert wb.sheetnames == ["Summary", "Complaints", "Good bad reviews and rectifi", "Satisfaction surveys"]
-    ws = wb[wb.sheetnames[2]]  # the ratings section
+    ours = ["Complaints", "Good bad reviews and rectifi", "Satisfaction surveys"]
+    assert [name for name in wb.sheetnames if name in ours] == ours  # other apps add their own sheets
+    assert len(wb.sheetnames) == 1 + len(snap.data["sections"])
+    ws = wb["Good bad reviews and rectifi"]  # the ratings section
     values = [list(row) for row in ws.iter_rows(values_only=True)]
     assert ["Ratings", 7, None] in [list(v[:3]) for v in values]
     assert any(v[:5] == ["甲营业厅", 4, 3, 1, 75.0] for v in values), values
@@ -130,7 +138,7 @@ def test_api_generate_list_get_and_files(october: Any, api_for: Any) -> None:
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["unit"] == "BB" and body["version"] == 1
-    assert body["data"]["sections"][0]["key"] == "complaints"
+    assert "complaints" in [section["key"] for section in body["data"]["sections"]]
     listing = api.get("/api/v1/report-snapshots?period=2026-10").json()
     assert listing["count"] == 1
     assert api.get(f"/api/v1/report-snapshots/{body['id']}").json()["title"] == body["title"]

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from unfold.admin import TabularInline
 
 from sqms.audits import selectors, services
@@ -216,7 +216,11 @@ class InspectionAdmin(ScopedAdmin):
         if obj.passed is None:
             return "-"
         color = "#15803d" if obj.passed else "#b91c1c"
-        text = _("Passed") if obj.passed else (_("Critical failure") if obj.critical_failed else _("Failed"))
+        text = (
+            pgettext("inspection result", "Passed")
+            if obj.passed
+            else (_("Critical failure") if obj.critical_failed else pgettext("inspection result", "Failed"))
+        )
         return format_html('<span style="color:{}">{}</span>', color, text)
 
     @admin.display(description=gettext_lazy("form"))
@@ -407,7 +411,9 @@ class AuditPlanAdmin(ScopedAdmin):
 
     @admin.display(description=gettext_lazy("workspace"))
     def workspace(self, obj: AuditPlan) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("audits:plan", args=[obj.pk]), _("Open"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("audits:plan", args=[obj.pk]), pgettext("action", "Open")
+        )
 
 
 @admin.register(Finding)

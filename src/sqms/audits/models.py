@@ -136,7 +136,7 @@ class InspectionPlan(BusinessRecord):
 
 class InspectionStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("audit status", "In progress")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -190,7 +190,7 @@ class Inspection(BusinessRecord):
     scheduled_for = models.DateField(_("scheduled for"), null=True, blank=True)
     performed_at = models.DateTimeField(_("performed at"), null=True, blank=True)
     score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
-    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    passed = models.BooleanField(pgettext_lazy("inspection result", "passed"), null=True, blank=True)
     critical_failed = models.BooleanField(_("critical item failed"), default=False)
     # Mystery shopping
     scenario = models.TextField(_("scenario script"), blank=True)
@@ -306,7 +306,7 @@ class ResourceStatus(models.TextChoices):
     IN_SERVICE = "in_service", _("In service")
     NEEDS_ATTENTION = "needs_attention", _("Needs attention")
     OUT_OF_SERVICE = "out_of_service", _("Out of service")
-    RETIRED = "retired", _("Retired")
+    RETIRED = "retired", pgettext_lazy("resource status", "Retired")
 
 
 class Resource(BusinessRecord):
@@ -406,7 +406,7 @@ class AuditKind(models.TextChoices):
 
 class AuditStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("audit status", "In progress")
     REPORTED = "reported", _("Reported")
     CLOSED = "closed", _("Closed")
 
@@ -476,7 +476,7 @@ class AuditQuestion(models.Model):
     )
     clause = models.ForeignKey(Clause, verbose_name=_("clause"), on_delete=models.PROTECT, related_name="+")
     order = models.PositiveIntegerField(_("order"), default=0)
-    question = models.TextField(_("question"))
+    question = models.TextField(pgettext_lazy("checklist", "question"))
     result = models.CharField(_("result"), max_length=16, choices=ChecklistResult.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 
 def audits_card(request: HttpRequest) -> dict[str, Any] | None:
@@ -80,7 +80,7 @@ def export_templates(actor: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
         _("Version"),
         _("Name"),
         _("Type"),
-        _("Item"),
+        pgettext("checklist", "Item"),
         _("Scoring"),
         _("Maximum points"),
         _("Weight"),
@@ -116,7 +116,7 @@ def export_inspections(actor: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
         _("Performed at"),
         _("Status"),
         _("Score (%)"),
-        _("Passed"),
+        pgettext("inspection result", "Passed"),
         _("Critical item failed"),
         _("Inspector"),
     ]
@@ -313,7 +313,7 @@ def register_all() -> None:
             50,
         ),
         (
-            gettext_lazy("Certificates"),
+            pgettext_lazy("management system", "Certificates"),
             "workspace_premium",
             admin_model_url("audits", "certificate"),
             "audits.view_certificate",

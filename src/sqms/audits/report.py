@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sqms.audits.models import AuditPlan
 from sqms.core.pdf import cjk_font
@@ -50,7 +51,7 @@ def pdf(plan: AuditPlan) -> bytes:
     info = [
         (_("Number"), plan.number),
         (_("Type"), plan.get_kind_display()),
-        (_("Objective"), plan.objective),
+        (pgettext("audit", "Objective"), plan.objective),
         (_("Scope"), plan.scope),
         (_("Criteria"), "; ".join(f"{c.number} {c.title}" for c in plan.criteria.all())),
         (_("Dates"), f"{plan.start_date} – {plan.end_date}"),
@@ -107,7 +108,7 @@ def pdf(plan: AuditPlan) -> bytes:
     if questions:
         story.append(p(_("Checklist"), h2))
         qt = Table(
-            [[p(_("Question")), p(_("Result")), p(_("Notes"))]]
+            [[p(pgettext("checklist", "Question")), p(_("Result")), p(_("Notes"))]]
             + [[p(q.question), p(q.get_result_display()), p(q.notes)] for q in questions],
             colWidths=[100 * mm, 24 * mm, 50 * mm],
             repeatRows=1,
@@ -115,7 +116,7 @@ def pdf(plan: AuditPlan) -> bytes:
         qt.setStyle(grid)
         story.append(qt)
     if plan.summary:
-        story += [p(_("Conclusion"), h2), p(plan.summary)]
+        story += [p(pgettext("audit", "Conclusion"), h2), p(plan.summary)]
     story += [Spacer(1, 10), p(_("Generated on %(date)s by SQMS") % {"date": timezone.localdate()})]
     doc.build(story)
     return buf.getvalue()
@@ -134,7 +135,7 @@ def xlsx(plan: AuditPlan) -> bytes:
         (_("Number"), plan.number),
         (_("Title"), plan.title),
         (_("Type"), plan.get_kind_display()),
-        (_("Objective"), plan.objective),
+        (pgettext("audit", "Objective"), plan.objective),
         (_("Scope"), plan.scope),
         (_("Criteria"), "; ".join(f"{c.number} {c.title}" for c in plan.criteria.all())),
         (_("Dates"), f"{plan.start_date} – {plan.end_date}"),
@@ -143,11 +144,11 @@ def xlsx(plan: AuditPlan) -> bytes:
         (_("Audit team"), _people(plan)),
         (_("Auditee units"), "、".join(u.name for u in plan.auditee_units.all())),
         (_("Status"), plan.get_status_display()),
-        (_("Conclusion"), plan.summary),
+        (pgettext("audit", "Conclusion"), plan.summary),
     ]:
         ws.append([str(k), safe_cell(str(v or ""))])
     ws2 = wb.create_sheet(_("Checklist")[:31])
-    ws2.append([_("Clause"), _("Question"), _("Result"), _("Notes")])
+    ws2.append([_("Clause"), pgettext("checklist", "Question"), _("Result"), _("Notes")])
     for q in plan.questions.select_related("clause"):
         ws2.append([q.clause.number, safe_cell(q.question), str(q.get_result_display()), safe_cell(q.notes)])
     ws3 = wb.create_sheet(_("Findings")[:31])

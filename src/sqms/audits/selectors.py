@@ -327,7 +327,7 @@ def quality_report_section(
                 pgettext("report column", "Unit"),
                 _("Inspections"),
                 _("Mean score (%)"),
-                _("Pass rate (%)"),
+                pgettext("inspection", "Pass rate (%)"),
                 _("Critical items failed"),
             ],
             "rows": [

@@ -8,7 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from sqms.core.navigation import NavItem, admin_model_url, register_nav
+
+        # Django's default index title ("Site administration", 站点管理) would head the home page.
+        admin.site.index_title = _("Dashboard")
 
         def signed_in(request):
             return request.user.is_authenticated

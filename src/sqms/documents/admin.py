@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from sqms.core.admin_base import ScopedAdmin
 from sqms.documents import services
@@ -82,7 +82,7 @@ class DocumentAdmin(ScopedAdmin):
         return format_html(
             '<a class="sqms-link" href="{}">{}</a>',
             reverse("documents:detail", args=[obj.pk]),
-            gettext_lazy("Open"),
+            pgettext_lazy("action", "Open"),
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.core.models import BusinessRecord
 from sqms.documents import domain
@@ -137,7 +138,7 @@ class DocumentVersion(BusinessRecord):
     status = models.CharField(
         _("status"), max_length=12, choices=VersionStatus.choices, default=VersionStatus.DRAFT, editable=False
     )
-    text = models.TextField(_("text"), blank=True)
+    text = models.TextField(pgettext_lazy("document", "text"), blank=True)
     file = models.FileField(
         _("file"),
         upload_to="documents/%Y/%m/",
@@ -191,7 +192,7 @@ class Signature(models.Model):
     signer_name = models.CharField(_("signer name"), max_length=150)
     meaning = models.CharField(_("meaning"), max_length=12, choices=SignatureMeaning.choices)
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
-    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    comment = models.CharField(pgettext_lazy("signature", "comment"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("electronic signature")
@@ -296,7 +297,7 @@ class Attendance(BusinessRecord):
     )
     attended = models.BooleanField(_("attended"), default=True)
     score = models.DecimalField(_("assessment score"), max_digits=5, decimal_places=1, null=True, blank=True)
-    passed = models.BooleanField(_("passed"), default=False, editable=False)
+    passed = models.BooleanField(pgettext_lazy("training", "passed"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("attendance")

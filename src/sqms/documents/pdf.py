@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sqms.core.pdf import cjk_font as font_name
 from sqms.documents.models import DocumentVersion
@@ -84,7 +85,7 @@ def version_record(version: DocumentVersion) -> bytes:
     sig_style = TableStyle([*table_style.getCommands(), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)])
     story.append(Table(rows, colWidths=[60 * mm, 40 * mm, 70 * mm], style=sig_style))
     if version.text.strip():
-        story.append(Paragraph(escape(_("Text")), sub))
+        story.append(Paragraph(escape(pgettext("document", "Text")), sub))
         for line in version.text.splitlines():
             story.append(Paragraph(escape(line) or "&nbsp;", body))
     if version.file:

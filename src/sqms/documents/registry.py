@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 
 def documents_card(request: HttpRequest) -> dict[str, Any] | None:
@@ -156,7 +156,7 @@ def register_all() -> None:
             35,
         ),
         (
-            gettext_lazy("Certificates"),
+            pgettext_lazy("training", "Certificates"),
             "workspace_premium",
             admin_model_url("documents", "certificate"),
             "documents.view_certificate",

@@ -359,8 +359,8 @@ def quality_report_section(user: Any, start: date, end: date, unit_path: str = "
                 pgettext("report column", "Course"),
                 _("Sessions"),
                 _("Attended"),
-                _("Passed"),
-                _("Pass rate (%)"),
+                pgettext("training", "Passed"),
+                pgettext("training", "Pass rate (%)"),
             ],
             "rows": [
                 [f"{r['code']} {r['title']}", r["sessions"], r["attended"], r["passed"], r["pass_rate"]]

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from sqms.core.errors import DomainError, Forbidden, NotFound
@@ -226,7 +227,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
 
         labels = {
             domain.DONE: _("done"),
-            domain.DUE: _("due"),
+            domain.DUE: pgettext("assignment status", "due"),
             domain.OVERDUE: _("overdue"),
             domain.EXPIRED: _("expired"),
             domain.NOT_REQUIRED: "",

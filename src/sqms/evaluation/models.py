@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.core.models import BusinessRecord
 from sqms.org.models import code_validator
@@ -152,7 +153,7 @@ class Benchmark(models.Model):
         Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="benchmarks"
     )
     label = models.CharField(_("label"), max_length=100)
-    value = models.FloatField(_("score"))
+    value = models.FloatField(pgettext_lazy("evaluation", "score"))
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
@@ -173,7 +174,7 @@ class Result(models.Model):
         "org.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+"
     )
     period = models.CharField(_("period"), max_length=7)
-    score = models.FloatField(_("score"), null=True)
+    score = models.FloatField(pgettext_lazy("evaluation", "score"), null=True)
     grade = models.CharField(_("grade"), max_length=20, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     peers = models.PositiveIntegerField(_("peers"), default=0)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import QuerySet
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 
 from sqms.core.errors import NotFound
 from sqms.core.scoping import scoped
@@ -380,7 +380,9 @@ def table_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     from django.utils.translation import gettext as _
 
     first = data["results"][0]["indicators"] if data["results"] else []
-    headers = [_("unit"), _("name"), _("score"), _("grade"), _("rank")] + [i["name"] for i in first]
+    headers = [_("unit"), _("name"), pgettext("evaluation", "score"), _("grade"), _("rank")] + [
+        i["name"] for i in first
+    ]
     rows = [
         [r["unit"], r["unit_name"], r["score"], r["grade"], r["rank"]] + [i["score"] for i in r["indicators"]]
         for r in data["results"]

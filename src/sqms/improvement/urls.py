@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sqms.improvement import views
+from sqms.improvement import from_evaluation, views
 
 app_name = "improvement"
 
@@ -9,11 +9,7 @@ urlpatterns = [
     path("improvement/nc/<int:pk>/", views.nc_detail, name="nc_detail"),
     path("improvement/projects/", views.project_list, name="project_list"),
     path("improvement/projects/<int:pk>/", views.project_detail, name="project_detail"),
-    path(
-        "improvement/from-evaluation/",
-        __import__("sqms.improvement.from_evaluation", fromlist=["_"]).from_evaluation,
-        name="from_evaluation",
-    ),
+    path("improvement/from-evaluation/", from_evaluation.from_evaluation, name="from_evaluation"),
     path("improvement/suggestions/", views.suggestion_list, name="suggestion_list"),
     path("improvement/practices/", views.practice_list, name="practice_list"),
     path("improvement/reviews/", views.review_list, name="review_list"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.core.models import BusinessRecord
 from sqms.kpi.domain import HANDLING_COLUMNS, N_BUCKETS, RESPONSE_COLUMNS
@@ -78,7 +79,7 @@ class RollupSums(models.Model):
     responded = models.PositiveIntegerField(_("responded"), default=0)
     response_seconds = models.BigIntegerField(_("response seconds"), default=0)
     handling_seconds = models.BigIntegerField(_("handling seconds"), default=0)
-    rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    rating_count = models.PositiveIntegerField(pgettext_lazy("column", "ratings"), default=0)
     rating_sum = models.PositiveIntegerField(_("rating sum"), default=0)
     # The fixed-bucket histograms as plain integer columns (resp_00 … resp_23, hand_00 … hand_23) so that
     # a grouped query sums them in SQL like the other counters; ``response_hist`` / ``handling_hist``

@@ -7,13 +7,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.core.models import BusinessRecord
 
 
 class ReportKind(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    QUARTERLY = "quarterly", _("Quarterly")
+    MONTHLY = "monthly", pgettext_lazy("report kind", "Monthly")
+    QUARTERLY = "quarterly", pgettext_lazy("report kind", "Quarterly")
 
 
 def _upload_to(instance: ReportSnapshot, filename: str) -> str:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sqms.core.pdf import cjk_font as font_name
 from sqms.reports.domain import fmt
@@ -177,7 +178,7 @@ def xlsx_bytes(report: dict[str, Any]) -> bytes:
     ws.append([report.get("subtitle", "")])
     ws.append([_("Generated"), report.get("generated_at", ""), report.get("by", "")])
     ws.append([])
-    ws.append([_("Section"), _("Figure"), _("Value")])
+    ws.append([pgettext("report", "Section"), _("Figure"), _("Value")])
     for section in report.get("sections", []):
         for f in section.get("figures") or []:
             ws.append([section["title"], f["label"], f.get("value")])

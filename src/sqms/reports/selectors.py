@@ -10,6 +10,7 @@ import numpy as np
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sqms.core.errors import NotFound
 from sqms.core.scoping import scoped
@@ -133,7 +134,7 @@ def _commitments() -> list[dict[str, Any]]:
     units = {
         "business_hours": _("business hours"),
         "working_days": _("working days"),
-        "natural_days": _("calendar days"),
+        "natural_days": pgettext("count", "calendar days"),
     }
     out = []
     for p in SlaPolicy.objects.active().filter(active=True, use="ticket").select_related("category"):

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from unfold.admin import StackedInline, TabularInline
 from unfold.decorators import action
 
@@ -107,7 +107,11 @@ class SurveyAdmin(ScopedAdmin):
             super().save_formset(request, form, formset, change)
             return
         survey = form.instance
-        label = {Question: _("Question"), Section: _("Section"), Dimension: _("Dimension")}[model]
+        label = {
+            Question: pgettext("survey", "Question"),
+            Section: pgettext("survey", "Section"),
+            Dimension: _("Dimension"),
+        }[model]
         befores: dict[int, dict[str, Any]] = {}
         for f in formset.initial_forms:
             if f.instance.pk and (f.has_changed() or f in formset.deleted_forms):

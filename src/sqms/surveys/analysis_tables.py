@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from sqms.core.io import safe_cell
@@ -94,7 +94,7 @@ def pct(x: float | None) -> float | None:
 def level_word(level: str) -> str:
     return {
         "very_good": _("very good"),
-        "good": _("good"),
+        "good": pgettext("quality level", "good"),
         "acceptable": _("acceptable"),
         "poor": _("questionable"),
         "info": "",
@@ -208,8 +208,8 @@ def _descriptives(report: Mapping[str, Any], dims: Mapping[str, Any]) -> Section
             ]
         )
     headers = [
-        _("Item"),
-        _("Question"),
+        pgettext("survey item", "Item"),
+        pgettext("survey", "Question"),
         _("Dimension"),
         "n",
         _("Mean"),
@@ -270,7 +270,7 @@ def _reliability(report: Mapping[str, Any], dims: Mapping[str, Any]) -> Section:
             _("Item-total statistics"),
             [
                 _("Scale"),
-                _("Item"),
+                pgettext("survey item", "Item"),
                 _("Corrected item-total correlation (CITC)"),
                 _("α if item deleted"),
                 _("Flag"),
@@ -352,7 +352,7 @@ def _validity(report: Mapping[str, Any]) -> Section:
             Table(
                 "loadings",
                 _("Rotated loadings"),
-                [_("Item"), *e["factors"], _("Communality"), "MSA"],
+                [pgettext("survey item", "Item"), *e["factors"], _("Communality"), "MSA"],
                 loadings,
                 note=_(
                     "Principal components, %(rotation)s (Kaiser normalisation), %(n)s factor(s); loadings below "
@@ -472,7 +472,17 @@ def _servqual(report: Mapping[str, Any], dims: Mapping[str, Any]) -> Section | N
         Table(
             "servqual_items",
             _("SERVQUAL gap by item"),
-            [_("Item"), _("Question"), _("Dimension"), "P", "E", _("Gap (P − E)"), _("SD"), "t", "p"],
+            [
+                pgettext("survey item", "Item"),
+                pgettext("survey", "Question"),
+                _("Dimension"),
+                "P",
+                "E",
+                _("Gap (P − E)"),
+                _("SD"),
+                "t",
+                "p",
+            ],
             i_rows,
         )
     )
@@ -594,7 +604,15 @@ def _nps(report: Mapping[str, Any], dims: Mapping[str, Any]) -> Section | None:
         Table(
             "nps",
             _("NPS and CSAT"),
-            [_("Item"), _("Question"), _("Measure"), "n", _("Value"), _("95% CI lower"), _("95% CI upper")],
+            [
+                pgettext("survey item", "Item"),
+                pgettext("survey", "Question"),
+                _("Measure"),
+                "n",
+                _("Value"),
+                _("95% CI lower"),
+                _("95% CI upper"),
+            ],
             table,
         )
     )
@@ -670,7 +688,7 @@ def workbook(secs: Sequence[Section], heading: Sequence[tuple[str, Any]]) -> byt
     for label, value in heading:
         ws.append([safe_cell(str(label)), safe_cell(value)])
     ws.append([])
-    ws.append([_("Section"), _("Conclusion")])
+    ws.append([pgettext("survey", "Section"), _("Conclusion")])
     for s in secs:
         for line in s.sentences:
             ws.append([safe_cell(s.title), safe_cell(line.text)])

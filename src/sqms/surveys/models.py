@@ -24,6 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.core.models import BusinessRecord
 from sqms.org.models import Customer, OrgUnit
@@ -39,7 +40,7 @@ class QuestionType(models.TextChoices):
     STARS = "stars", _("Star rating")
     SINGLE = "single", _("Single choice")
     MULTIPLE = "multiple", _("Multiple choice")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("question type", "Number")
     SHORT_TEXT = "short_text", _("Short text")
     LONG_TEXT = "long_text", _("Long text")
     MATRIX = "matrix", _("Matrix (rows × Likert)")
@@ -54,7 +55,7 @@ class ServqualPart(models.TextChoices):
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
-    RETIRED = "retired", _("Retired")
+    RETIRED = "retired", pgettext_lazy("survey status", "Retired")
 
 
 class Survey(BusinessRecord):
@@ -153,10 +154,10 @@ class Question(models.Model):
     type = models.CharField(
         _("type"), max_length=12, choices=QuestionType.choices, default=QuestionType.LIKERT
     )
-    text = models.CharField(_("text"), max_length=500)
+    text = models.CharField(pgettext_lazy("question", "text"), max_length=500)
     text_en = models.CharField(_("English text"), max_length=500, blank=True)
     help = models.CharField(_("help text"), max_length=300, blank=True)
-    required = models.BooleanField(_("required"), default=True)
+    required = models.BooleanField(pgettext_lazy("question", "required"), default=True)
     scale_points = models.PositiveSmallIntegerField(
         _("scale points"), default=5, validators=[MinValueValidator(2), MaxValueValidator(11)]
     )
@@ -190,7 +191,7 @@ class Question(models.Model):
     )
 
     class Meta:
-        verbose_name = _("question")
+        verbose_name = pgettext_lazy("survey", "question")
         verbose_name_plural = _("questions")
         ordering = ["survey", "section__order", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["survey", "code"], name="uniq_survey_question")]
@@ -241,7 +242,7 @@ class Channel(models.TextChoices):
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("campaign status", "Open")
     CLOSED = "closed", _("Closed")
 
 

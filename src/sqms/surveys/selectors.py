@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from sqms.core.errors import NotFound
@@ -119,7 +119,7 @@ def _alpha_row(name: str, data: np.ndarray, codes: list[str]) -> dict[str, Any]:
     level = domain.alpha_level(res.alpha)
     words = {
         "excellent": _("excellent"),
-        "good": _("good"),
+        "good": pgettext("quality level", "good"),
         "acceptable": _("acceptable"),
         "questionable": _("questionable"),
         "poor": _("poor"),
