@@ -105,3 +105,25 @@ def test_most_confident_of_several(hook: Any, billing: Any) -> None:
     finally:
         classifiers.unregister_classifier("test.other")
     assert services.suggest_classification("随便说点什么") == (billing.pk, "P1")
+
+
+def test_ticket_page_shows_the_suggestion_and_whether_it_was_applied(
+    hook: Any, billing: Any, make_ticket: Any, settings: Any, org: Any, client_for: Any
+) -> None:
+    settings.FEEDBACK_CLASSIFIER_MIN_CONFIDENCE = 0.7
+    hook["answer"] = (billing.pk, "P1", 0.91)
+    applied = make_ticket(title="电费账单多扣了钱", description="")
+    hook["answer"] = (billing.pk, "P1", 0.55)
+    suggested = make_ticket(title="抢修太慢，停电一整天", description="")
+    client = client_for(org.quality)
+    page = client.get(f"/admin/feedback/ticket/{applied.pk}/change/").content.decode()
+    assert 'id="classifier-suggestion"' in page and "电费账单" in page and "91%" in page
+    assert "自动应用" in page
+    page = client.get(f"/admin/feedback/ticket/{suggested.pk}/change/").content.decode()
+    assert "55%" in page and "仅为建议" in page and "70%" in page
+    hook["answer"] = None
+    silent = make_ticket(title="营业厅排队时间太长", description="")
+    assert (
+        'id="classifier-suggestion"'
+        not in client.get(f"/admin/feedback/ticket/{silent.pk}/change/").content.decode()
+    )

@@ -403,6 +403,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "all_units": scope_for(request.user).all_units,
         "act_url": reverse("admin:feedback_ticket_act", args=[ticket.pk]),
         "attachments": selectors.attachments(request.user, ticket),
+        "suggestion": selectors.classifier_suggestion(ticket),
         "attachment_types": ", ".join(sorted(ATTACHMENT_TYPES)),
         "attachment_max_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
         "customer_url": (

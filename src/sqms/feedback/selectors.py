@@ -149,3 +149,24 @@ def customer_overview(user: Any, customer_id: int, limit: int = 200) -> dict[str
             "survey_responses": len(responses),
         },
     }
+
+
+def classifier_suggestion(ticket: Ticket) -> dict[str, Any] | None:
+    """What the text classifier suggested when the ticket was filed (category, confidence, applied or not),
+    read from the "created" event; ``None`` when no classifier answered."""
+    from sqms.feedback.classifiers import min_confidence
+    from sqms.feedback.models import ServiceCategory, TicketEvent
+
+    created = TicketEvent.objects.filter(ticket=ticket, kind="created").only("data").first()
+    answer = (created.data or {}).get("classifier") if created else None
+    if not answer or not answer.get("category"):
+        return None
+    category = ServiceCategory.objects.filter(pk=answer["category"]).first()
+    confidence = float(answer.get("confidence") or 0.0)
+    return {
+        "category": category,
+        "priority": answer.get("priority") or "",
+        "confidence_pct": round(100 * confidence),
+        "applied": confidence >= min_confidence() and ticket.category_id == answer["category"],
+        "threshold_pct": round(100 * min_confidence()),
+    }
