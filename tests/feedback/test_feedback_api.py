@@ -95,6 +95,15 @@ def test_calendar_deadline_and_policies(org: Any, api_for: Any) -> None:
     assert "2026-10-01" in cal["holidays"] and 2026 in cal["covered_years"]
 
 
+def test_calendar_year_out_of_range_is_a_field_error(org: Any, api_for: Any) -> None:
+    api = api_for(org.agent_a)
+    for url in ("/api/v1/calendars", "/api/v1/calendars/CN"):
+        r = api.get(url, {"year": -94748})
+        assert r.status_code == 422, (url, r.content)
+        assert "year" in json.dumps(r.json()["error"])
+        assert api.get(url, {"year": 2027}).status_code == 200
+
+
 def test_rating_loop_via_api(org: Any, api_for: Any, make_ticket: Any) -> None:
     t = make_ticket()
     r = post(api_for(org.agent_a), "/api/v1/ratings", {"ticket": t.number, "score": 1, "reasons": "态度差"})

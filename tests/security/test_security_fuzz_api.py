@@ -21,9 +21,7 @@ BUDGET = float(os.environ.get("SQMS_FUZZ_SECONDS", "150"))
 # Operations whose side effects are too heavy for a fuzz run (none so far); "METHOD /path".
 SKIP: set[str] = set()
 # Findings in other apps, reported to their owners; printed on every run until fixed, then removed here.
-KNOWN: dict[str, str] = {
-    "GET /api/v1/calendars": "feedback/api.py: ?year=-94748 (any year outside 1..9999) answers 500",
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.django_db

@@ -620,13 +620,17 @@ def _calendar_out(c: Calendar, year: int | None = None) -> dict[str, Any]:
 
 
 @router.get("/calendars", response=list[CalendarOut])
-def list_calendars(request: HttpRequest, year: int | None = None) -> list[dict[str, Any]]:
+def list_calendars(
+    request: HttpRequest, year: int | None = Query(None, ge=1900, le=2200)
+) -> list[dict[str, Any]]:
     require_perm(request.user, "feedback.view_calendar")
     return [_calendar_out(c, year or timezone.localdate().year) for c in Calendar.objects.active()]
 
 
 @router.get("/calendars/{code}", response=CalendarOut)
-def get_calendar(request: HttpRequest, code: str, year: int | None = None) -> dict[str, Any]:
+def get_calendar(
+    request: HttpRequest, code: str, year: int | None = Query(None, ge=1900, le=2200)
+) -> dict[str, Any]:
     require_perm(request.user, "feedback.view_calendar")
     return _calendar_out(selectors.get_or_404(Calendar.objects.active(), code=code), year)
 
