@@ -175,6 +175,7 @@ def test_disk_check_fails_below_the_threshold() -> None:
 
 def test_check_deploy_is_clean_with_a_production_environment(tmp_path: Any) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SQMS_", "DATABASE_", "PYTEST"))}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set in this process by the browser tests' conftest
     env.update(
         SQMS_PRODUCTION="1",
         SQMS_SECRET_KEY=secrets.token_urlsafe(50),
