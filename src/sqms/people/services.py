@@ -423,7 +423,7 @@ def decide_appeal(
     core.require_perm(actor, "people.decide_pointappeal")
     core.require_in_scope(actor, appeal)
     appeal = (
-        PointAppeal.objects.select_for_update()
+        PointAppeal.objects.select_for_update(of=("self",))
         .select_related("entry__period", "entry__staff")
         .get(pk=appeal.pk)
     )
