@@ -335,24 +335,7 @@ class AuditPlanAdmin(ScopedAdmin):
     search_fields = ["number", "title"]
     filter_horizontal = ["criteria", "team", "auditee_units"]
     export_kind = "audit-plans"
-    fields = [
-        "programme",
-        "kind",
-        "title",
-        "objective",
-        "scope",
-        "criteria",
-        "start_date",
-        "end_date",
-        "places",
-        "lead_auditor",
-        "team",
-        "auditee_units",
-        "agenda",
-        "audit_body",
-        "status",
-        "summary",
-    ]
+    fields = AuditPlanForm.Meta.fields  # one list: the form checks independence over the same fields
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return selectors.audit_plans(request.user)
