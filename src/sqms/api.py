@@ -14,6 +14,7 @@ from sqms.improvement.api import router as improvement_router
 from sqms.kpi.api import router as kpi_router
 from sqms.org.api import router as org_router
 from sqms.people.api import router as people_router
+from sqms.privacy.api import router as privacy_router
 from sqms.reports.api import router as reports_router
 from sqms.surveys.api import router as surveys_router
 from sqms.text.api import router as text_router
@@ -38,4 +39,5 @@ api.add_router("/", audits_router)
 api.add_router("/", documents_router)
 api.add_router("/", text_router)
 api.add_router("/", people_router)
+api.add_router("/", privacy_router)
 api.add_router("/", reports_router)

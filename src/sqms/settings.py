@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "sqms.audits",
     "sqms.people",
     "sqms.reports",
+    "sqms.privacy",
 ]
 
 MIDDLEWARE = [

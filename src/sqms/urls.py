@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("sqms.documents.urls")),
     path("", include("sqms.text.urls")),
     path("", include("sqms.people.urls")),
+    path("", include("sqms.privacy.urls")),
     path("", include("sqms.reports.urls")),
     path("admin/", admin.site.urls),
 ]
