@@ -121,6 +121,106 @@ class EvaluatorKind(models.TextChoices):
     THIRD_PARTY = "third_party", _("Third party")
 
 
+EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", ".txt", ".csv")
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+def validate_evidence_file(f: object) -> None:
+    """An evidence attachment: an accepted type, not empty, at most 10 MB."""
+    from pathlib import Path
+
+    from django.core.exceptions import ValidationError
+
+    ext = Path(str(getattr(f, "name", "") or "")).suffix.lower()
+    if ext not in EVIDENCE_TYPES:
+        raise ValidationError(
+            _("This file type is not accepted. Accepted: %(types)s.") % {"types": ", ".join(EVIDENCE_TYPES)},
+            code="file_type",
+        )
+    size = getattr(f, "size", 0) or 0
+    if not size:
+        raise ValidationError(_("The file is empty."), code="file_empty")
+    if size > MAX_EVIDENCE_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024)},
+            code="file_size",
+        )
+
+
+def _evidence_path(instance: object, filename: str) -> str:
+    from pathlib import Path
+    from uuid import uuid4
+
+    from django.utils import timezone
+
+    return f"evaluation/{timezone.now():%Y/%m}/{uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+def is_month(value: object) -> bool:
+    """``YYYY-MM`` with a real month."""
+    import re
+
+    return isinstance(value, str) and bool(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value))
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class Plan(BusinessRecord):
+    """An evaluation plan (F5): a goal, the scheme, the units in scope (all in the subtree of ``org_unit``),
+    the months to evaluate and the evaluators who enter the manual scores; draft → in progress → done."""
+
+    title = models.CharField(_("title"), max_length=200)
+    goal = models.TextField(_("goal"), blank=True)
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="plans"
+    )
+    org_unit = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("scope"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The plan covers this unit's subtree."),
+    )
+    units = models.ManyToManyField(
+        "org.OrgUnit",
+        verbose_name=_("units to evaluate"),
+        related_name="+",
+        blank=True,
+        help_text=_("Units whose manual indicators are scored; empty means the scope unit itself."),
+    )
+    periods = models.JSONField(_("periods"), default=list, help_text=_("Months, YYYY-MM"))
+    evaluators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("evaluators"), related_name="+", blank=True
+    )
+    evaluator_kind = models.CharField(
+        _("evaluator"), max_length=12, choices=EvaluatorKind.choices, default=EvaluatorKind.INTERNAL
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+
+    class Meta:
+        verbose_name = _("evaluation plan")
+        verbose_name_plural = _("evaluation plans")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(self.periods, list) or not self.periods:
+            raise ValidationError({"periods": _("Give at least one month (YYYY-MM).")})
+        bad = [str(p) for p in self.periods if not is_month(p)]
+        if bad:
+            raise ValidationError({"periods": _("Not a month (YYYY-MM): %(bad)s") % {"bad": ", ".join(bad)}})
+
+
 class ManualScore(BusinessRecord):
     """A score entered by an evaluator for a manual indicator of a unit and period, with its evidence."""
 
@@ -136,6 +236,21 @@ class ManualScore(BusinessRecord):
         _("evaluator"), max_length=12, choices=EvaluatorKind.choices, default=EvaluatorKind.INTERNAL
     )
     evidence = models.TextField(_("evidence"), blank=True)
+    attachment = models.FileField(
+        _("evidence file"),
+        upload_to=_evidence_path,
+        validators=[validate_evidence_file],
+        max_length=255,
+        blank=True,
+    )
+    plan = models.ForeignKey(
+        Plan,
+        verbose_name=_("evaluation plan"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scores",
+    )
 
     class Meta:
         verbose_name = _("manual score")

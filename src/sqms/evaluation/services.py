@@ -51,9 +51,14 @@ def _create_tree(scheme: Scheme, specs: list[dict[str, Any]], parent: Indicator 
 
 
 def ensure_default_scheme(**_kwargs: Any) -> None:
-    """post_migrate: ship the seed's default scheme once (later edits and versions are kept)."""
-    if Scheme.objects.filter(code="default").exists():
-        return
+    """post_migrate: ship the seed's default scheme and the preset schemes once (later edits and versions
+    are kept)."""
+    if not Scheme.objects.filter(code="default").exists():
+        _create_default_scheme()
+    ensure_preset_schemes()
+
+
+def _create_default_scheme() -> None:
     scheme = Scheme.objects.create(
         code="default",
         name="服务质量综合评价（默认）",
@@ -61,6 +66,24 @@ def ensure_default_scheme(**_kwargs: Any) -> None:
         description="顾客满意度 40%，可靠性 30%，响应性 20%，保证性 10%。",
     )
     _create_tree(scheme, DEFAULT_TREE)
+
+
+def ensure_preset_schemes() -> list[str]:
+    """Install the shipped presets (:mod:`sqms.evaluation.presets`) whose code is not there yet; returns
+    the codes installed. Idempotent."""
+    from sqms.evaluation.presets import PRESETS
+
+    made = []
+    for spec in PRESETS:
+        if Scheme.objects.filter(code=spec["code"]).exists():
+            continue
+        with transaction.atomic():
+            scheme = Scheme.objects.create(
+                code=spec["code"], name=spec["name"], name_en=spec["name_en"], description=spec["description"]
+            )
+            _create_tree(scheme, spec["tree"])
+        made.append(spec["code"])
+    return made
 
 
 def _children(scheme: Scheme, parent_code: str) -> tuple[Indicator | None, list[Indicator]]:
@@ -240,3 +263,325 @@ def run_evaluation(*, actor: Any, scheme: Scheme, period: str, unit: Any = None)
         extra={"period": period, "unit": getattr(unit, "code", None), "units": len(data["results"])},
     )
     return data
+
+
+# --- manual scores (F3) -------------------------------------------------------------------------------
+
+
+def value_range(ind: Indicator) -> tuple[float, float]:
+    """The accepted raw values of a manual indicator: ``params`` min/max when given, else 1..points for a
+    Likert scale, 0..divide for a ratio, and 0–100 otherwise."""
+    p = ind.params or {}
+    if "min" in p and "max" in p:
+        return float(p["min"]), float(p["max"])
+    if ind.scoring == "likert":
+        return 1.0, float(p.get("points", 5))
+    if ind.scoring == "ratio":
+        return 0.0, float(p.get("divide", 1))
+    return 0.0, 100.0
+
+
+def _in_scope(actor: Any, unit: Any) -> None:
+    from sqms.core.errors import NotFound
+    from sqms.core.scoping import scope_for
+
+    if unit is None or not scope_for(actor).covers_path(unit.path):
+        raise NotFound()
+
+
+def plan_units(plan: Any) -> list[Any]:
+    """The units a plan scores: its chosen units, else its scope unit."""
+    chosen = list(plan.units.order_by("path"))
+    return chosen or [plan.org_unit]
+
+
+@transaction.atomic
+def enter_manual_score(
+    *,
+    actor: Any,
+    indicator: Indicator,
+    org_unit: Any,
+    period: str,
+    value: Any,
+    evidence: str,
+    evaluator_kind: str = "internal",
+    attachment: Any = None,
+    plan: Any = None,
+) -> Any:
+    """An evaluator's score for a manual indicator × unit × month, with its evidence (and optionally a
+    file). Scoped (an out-of-scope unit is 404), validated against the indicator's scale, audited. The
+    same evaluator entering the same indicator × unit × month × evaluator kind again updates the score;
+    different evaluators' scores are averaged by the evaluation."""
+    import math
+
+    from sqms.core.services import create_record, update_record
+    from sqms.evaluation.models import EvaluatorKind, ManualScore, PlanStatus, is_month
+
+    require_perm(actor, "evaluation.add_manualscore")
+    _in_scope(actor, org_unit)
+    errors: dict[str, list[str]] = {}
+    if indicator.source != "manual" or not indicator.scheme.active or indicator.scheme.archived_at:
+        errors["indicator"] = [_("Choose a manual indicator of an active scheme.")]
+    if not is_month(period):
+        errors["period"] = [_("Use YYYY-MM.")]
+    lo, hi = value_range(indicator)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or not lo <= number <= hi:
+        errors["value"] = [_("Enter a number from %(lo)g to %(hi)g.") % {"lo": lo, "hi": hi}]
+    if not (evidence or "").strip():
+        errors["evidence"] = [_("Describe the evidence for this score.")]
+    if evaluator_kind not in EvaluatorKind.values:
+        errors["evaluator_kind"] = [_("Choose internal, customer panel or third party.")]
+    if plan is not None:
+        if plan.archived_at or plan.status != PlanStatus.IN_PROGRESS:
+            errors["plan"] = [_("Scores can be entered only while the plan is in progress.")]
+        elif plan.scheme_id != indicator.scheme_id:
+            errors["indicator"] = [_("This indicator is not in the plan's scheme.")]
+        elif period not in plan.periods:
+            errors["period"] = [_("This month is not in the plan.")]
+        elif org_unit.pk not in {u.pk for u in plan_units(plan)}:
+            errors["org_unit"] = [_("This unit is not in the plan.")]
+        elif not (plan.evaluators.filter(pk=actor.pk).exists() or actor.has_perm("evaluation.change_plan")):
+            errors["plan"] = [_("You are not an evaluator of this plan.")]
+    if errors:
+        raise ValidationFailed(_("Check the score."), fields=errors)
+    data = {"value": number, "evidence": evidence.strip(), "plan": plan}
+    if attachment:
+        data["attachment"] = attachment
+    existing = (
+        ManualScore.objects.active()
+        .filter(
+            indicator=indicator,
+            org_unit=org_unit,
+            period=period,
+            evaluator_kind=evaluator_kind,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        .first()
+    )
+    if existing is not None:
+        return update_record(existing, actor=actor, changes=data, verb="manual score")
+    return create_record(
+        ManualScore,
+        actor=actor,
+        data={
+            "indicator": indicator,
+            "org_unit": org_unit,
+            "period": period,
+            "evaluator_kind": evaluator_kind,
+            **data,
+        },
+        verb="manual score",
+    )
+
+
+@transaction.atomic
+def enter_manual_scores(
+    *,
+    actor: Any,
+    rows: list[dict[str, Any]],
+    org_unit: Any,
+    period: str,
+    evaluator_kind: str,
+    plan: Any = None,
+) -> list[Any]:
+    """Several scores of one unit × month at once (the score entry page): all or nothing; the errors of
+    every row are reported under ``<indicator code>.<field>``."""
+    out, errors = [], {}
+    for row in rows:
+        try:
+            with transaction.atomic():
+                out.append(
+                    enter_manual_score(
+                        actor=actor,
+                        indicator=row["indicator"],
+                        org_unit=org_unit,
+                        period=period,
+                        value=row["value"],
+                        evidence=row.get("evidence", ""),
+                        evaluator_kind=evaluator_kind,
+                        attachment=row.get("attachment"),
+                        plan=plan,
+                    )
+                )
+        except ValidationFailed as exc:
+            for field, reasons in (exc.fields or {}).items():
+                errors[f"{row['indicator'].code}.{field}"] = reasons
+    if not rows:
+        errors["value"] = [_("Enter at least one score.")]
+    if errors:
+        transaction.set_rollback(True)
+        raise ValidationFailed(_("Check the scores."), fields=errors)
+    return out
+
+
+def manual_indicators(scheme: Scheme) -> list[Indicator]:
+    return [i for i in selectors.indicators(scheme) if i.source == "manual"]
+
+
+# --- evaluation plans (F5) ----------------------------------------------------------------------------
+
+PLAN_NEXT = {"draft": "in_progress", "in_progress": "done"}
+
+
+def plans(user: Any) -> Any:
+    """The plans the user may see: those whose scope unit is in his scope (reads)."""
+    from sqms.core.scoping import scope_for
+    from sqms.evaluation.models import Plan
+
+    qs = Plan.objects.filter(archived_at__isnull=True).select_related("scheme", "org_unit")
+    return scope_for(user).filter(qs, path_field="org_unit__path")
+
+
+def plan_progress(user: Any, plan: Any) -> dict[str, Any]:
+    """The plan's units × manual indicators × months: the score entered (mean of the evaluators') or
+    missing; with counts (reads)."""
+    from django.db.models import Avg, Count
+
+    inds = manual_indicators(plan.scheme)
+    units = plan_units(plan)
+    got = {
+        (r["indicator_id"], r["org_unit_id"], r["period"]): (r["v"], r["n"])
+        for r in selectors.manual_scores(user)
+        .filter(indicator__in=inds, org_unit__in=units, period__in=plan.periods)
+        .values("indicator_id", "org_unit_id", "period")
+        .annotate(v=Avg("value"), n=Count("id"))
+        .order_by()
+    }
+    rows = []
+    done = 0
+    for period in plan.periods:
+        for unit in units:
+            cells = []
+            for ind in inds:
+                value, n = got.get((ind.pk, unit.pk, period), (None, 0))
+                cells.append({"indicator": ind, "value": value, "count": n})
+                done += value is not None
+            rows.append(
+                {
+                    "period": period,
+                    "unit": unit,
+                    "cells": cells,
+                    "missing": sum(c["value"] is None for c in cells),
+                }
+            )
+    total = len(inds) * len(units) * len(plan.periods)
+    return {
+        "indicators": inds,
+        "rows": rows,
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else 100,
+    }
+
+
+def _plan_data(data: dict[str, Any]) -> tuple[dict[str, Any], list[Any] | None, list[Any] | None]:
+    data = dict(data)
+    return data, data.pop("units", None), data.pop("evaluators", None)
+
+
+def _check_plan_members(actor: Any, plan: Any, units: list[Any] | None) -> None:
+    if units is None:
+        return
+    bad = [u.code for u in units if not u.path.startswith(plan.org_unit.path)]
+    if bad:
+        raise ValidationFailed(
+            _("Check the units."),
+            fields={"units": [_("Not in the scope unit's subtree: %(codes)s") % {"codes": ", ".join(bad)}]},
+        )
+    for u in units:
+        _in_scope(actor, u)
+
+
+@transaction.atomic
+def create_plan(*, actor: Any, data: dict[str, Any]) -> Any:
+    """A new evaluation plan (draft); ``data`` may carry ``units`` and ``evaluators`` lists. Audited."""
+    from sqms.core.services import create_record
+    from sqms.evaluation.models import Plan
+
+    fields, units, evaluators = _plan_data(data)
+    fields.pop("status", None)
+    if fields.get("org_unit") is not None:
+        _in_scope(actor, fields["org_unit"])
+    plan = create_record(Plan, actor=actor, data=fields)
+    _check_plan_members(actor, plan, units)
+    before = {"units": [], "evaluators": []}
+    if units:
+        plan.units.set(units)
+    if evaluators:
+        plan.evaluators.set(evaluators)
+    if units or evaluators:
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=plan,
+            before=before,
+            after=_members(plan),
+            verb="plan members",
+        )
+    return plan
+
+
+def _members(plan: Any) -> dict[str, list[str]]:
+    return {
+        "units": sorted(plan.units.values_list("code", flat=True)),
+        "evaluators": sorted(plan.evaluators.values_list("username", flat=True)),
+    }
+
+
+@transaction.atomic
+def update_plan(*, actor: Any, plan: Any, changes: dict[str, Any], expected_updated_at: Any = None) -> Any:
+    """Change a plan's fields, units, evaluators or status (draft → in progress → done only). Audited."""
+    from sqms.core.services import update_record
+
+    fields, units, evaluators = _plan_data(changes)
+    status = fields.pop("status", None)
+    if status is not None and status != plan.status:
+        if PLAN_NEXT.get(plan.status) != status:
+            raise ValidationFailed(
+                _("Check the status."),
+                fields={"status": [_("A plan goes from draft to in progress to done.")]},
+            )
+        fields["status"] = status
+    if plan.status == "done" and (fields or units is not None or evaluators is not None):
+        raise ValidationFailed(_("This plan is done."), fields={"status": [_("A done plan cannot change.")]})
+    if fields.get("org_unit") is not None:
+        _in_scope(actor, fields["org_unit"])
+    plan = update_record(
+        plan,
+        actor=actor,
+        changes=fields,
+        expected_updated_at=expected_updated_at,
+        verb=f"plan {status}" if status else "",
+    )
+    if units is not None or evaluators is not None:
+        before = _members(plan)
+        if units is not None:
+            _check_plan_members(actor, plan, units)
+            plan.units.set(units)
+        if evaluators is not None:
+            plan.evaluators.set(evaluators)
+        after = _members(plan)
+        if before != after:
+            audit.record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                instance=plan,
+                before=before,
+                after=after,
+                verb="plan members",
+            )
+    return plan
+
+
+@transaction.atomic
+def run_plan(*, actor: Any, plan: Any) -> list[dict[str, Any]]:
+    """Run the plan's evaluation for each of its months over its scope unit's subtree (stored results)."""
+    if plan.status == "draft":
+        raise ValidationFailed(_("Start the plan first."), fields={"status": [_("The plan is a draft.")]})
+    return [
+        run_evaluation(actor=actor, scheme=plan.scheme, period=p, unit=plan.org_unit) for p in plan.periods
+    ]
