@@ -14,6 +14,7 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from sqms.core import audit, selectors, services
+from sqms.core.admin_versions import OptimisticLockAdmin
 from sqms.core.io import export_table
 from sqms.core.models import ApiToken, AuditEntry, Notification
 
@@ -22,14 +23,14 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
+class UserAdmin(OptimisticLockAdmin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+class GroupAdmin(OptimisticLockAdmin, BaseGroupAdmin, ModelAdmin):
     pass
 
 

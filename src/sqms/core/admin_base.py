@@ -20,6 +20,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
 from sqms.core import audit, services
+from sqms.core.admin_versions import OptimisticLockAdmin
 from sqms.core.errors import DomainError
 from sqms.core.io import EXPORT_KINDS, IMPORT_KINDS, export_kind, import_file
 from sqms.core.masking import can_see_personal, mask
@@ -54,7 +55,7 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ScopedAdmin(ModelAdmin):
+class ScopedAdmin(OptimisticLockAdmin, ModelAdmin):
     """Every register's admin. Subclasses may set ``import_kind``/``export_kind`` (names registered in
     :mod:`sqms.core.io`) and ``personal_fields`` shown masked to users without the permission."""
 
@@ -128,7 +129,13 @@ class ScopedAdmin(ModelAdmin):
                 changes = {
                     name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
                 }
-                saved = services.update_record(obj, actor=request.user, changes=changes)
+                # the form already compared fingerprints; this closes the gap between that check and the write
+                saved = services.update_record(
+                    obj,
+                    actor=request.user,
+                    changes=changes,
+                    expected_updated_at=getattr(obj, "updated_at", None),
+                )
             else:
                 data = {
                     f.name: getattr(obj, f.name)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from sqms.core.admin_base import ScopedAdmin
+from sqms.core.admin_versions import OptimisticLockAdmin
 from sqms.core.errors import DomainError
 from sqms.org import services
 from sqms.org.models import Customer, OrgUnit, Process, Responsibility, RoleAssignment, Staff
@@ -111,7 +112,7 @@ class ProcessAdmin(ScopedAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(ModelAdmin):
+class RoleAssignmentAdmin(OptimisticLockAdmin, ModelAdmin):
     list_display = ["user", "role", "org_unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "org_unit__name"]
