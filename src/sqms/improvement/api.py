@@ -486,6 +486,27 @@ def create_project(request: HttpRequest, body: ProjectIn) -> Any:
     return Status(201, _project_out(services.create_project(actor=request.user, data=data)))
 
 
+class FromEvaluationIn(Schema):
+    scheme: str
+    period: str
+    unit: str
+    indicator: str
+
+
+@router.post("/improvement-projects/from-evaluation", response={201: ProjectOut})
+def create_project_from_evaluation(request: HttpRequest, body: FromEvaluationIn) -> Any:
+    """Send a (weak) indicator of an evaluation to improvement: a new PDCA project for the unit, prefilled
+    with the indicator's score in the evaluation of ``scheme`` for the month ``period`` (as the "Send to
+    improvement" button of the evaluation result page)."""
+    from sqms.improvement.from_evaluation import project_from_evaluation
+
+    require(request, "improvement.add_improvementproject")
+    project = project_from_evaluation(
+        actor=request.user, scheme=body.scheme, period=body.period, unit=body.unit, indicator=body.indicator
+    )
+    return Status(201, _project_out(project))
+
+
 @router.get("/improvement-projects/{number}", response=ProjectOut)
 def get_project(request: HttpRequest, number: str) -> Any:
     return _project_out(_project(request, number))
