@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 PERSONAL_DATA_PERM = "org.view_personal_data"
@@ -28,3 +29,52 @@ def mask(value: Any) -> str:
 
 def masked_value(user: Any, value: Any) -> Any:
     return value if can_see_personal(user) else mask(value)
+
+
+# --- Logging of unmasked views --------------------------------------------------------------------------
+# Code that shows unmasked personal data reports it with note_unmasked(); the privacy app registers the
+# listener that writes the access log (core cannot import it). With no listener, or for a user who only
+# ever sees masked values, a call costs one list check (and one cached permission check).
+UnmaskListener = Callable[..., None]
+_listeners: list[UnmaskListener] = []
+
+
+def register_unmask_listener(fn: UnmaskListener) -> None:
+    if fn not in _listeners:
+        _listeners.append(fn)
+
+
+def unregister_unmask_listener(fn: UnmaskListener) -> None:
+    if fn in _listeners:
+        _listeners.remove(fn)
+
+
+def note_unmasked(
+    user: Any,
+    model: Any,
+    ids: Iterable[Any],
+    fields: Iterable[str] | None = None,
+    *,
+    customer_ids: Iterable[Any] = (),
+    purpose: str = "",
+    path: str = "",
+    count: int | None = None,
+) -> None:
+    """Report that ``user`` was shown the unmasked personal ``fields`` (default: the model's
+    ``PERSONAL_FIELDS``) of the ``model`` records ``ids`` — once per request and model, not per field."""
+    if not _listeners or not can_see_personal(user):
+        return
+    names = list(fields) if fields is not None else list(getattr(model, "PERSONAL_FIELDS", ()))
+    if not names:
+        return
+    for fn in list(_listeners):
+        fn(
+            user,
+            model,
+            list(ids),
+            names,
+            customer_ids=list(customer_ids),
+            purpose=purpose,
+            path=path,
+            count=count,
+        )
