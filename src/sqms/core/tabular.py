@@ -1,10 +1,23 @@
-"""Reading a numeric matrix from CSV, Excel or Parquet for the analysis commands (polars does the parsing)."""
+"""``sqms analyze`` and ``sqms ahp`` without Django: reading a numeric matrix from CSV, Excel or Parquet,
+running :mod:`sqms.stats` and printing tables or JSON.
+
+``sqms.__main__`` calls :func:`analyze_main` / :func:`ahp_main` directly (no ``django.setup()``, which
+costs seconds: every app, jieba, scikit-learn …); the management commands ``analyze`` and ``ahp`` are
+thin wrappers over :func:`analyze_output` / :func:`ahp_output`, so both paths print the same text.
+
+Only what a run needs is imported, on first use: a CSV holding nothing but numbers (the usual export
+of a response matrix) is parsed by numpy directly; anything else (blanks, text columns, quotes,
+Excel, Parquet) by polars. Nothing here imports Django.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -85,6 +98,8 @@ def read_judgement_matrix(path: str | Path) -> tuple[np.ndarray, list[str]]:
     if not p.is_file():
         raise InputError(f"No such file: {p}")
     rows = [r.split(",") for r in p.read_text(encoding="utf-8-sig").splitlines() if r.strip()]
+    if not rows:
+        raise InputError(f"{p.name} is empty: expected a header of criteria and one row per criterion.")
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     labelled = bool(body) and not _is_number(body[0][0])  # first column repeats the criterion names
@@ -110,3 +125,195 @@ def _is_number(text: str) -> bool:
     except (ValueError, ZeroDivisionError):
         return False
     return True
+
+
+# --- fast path for a purely numeric CSV ------------------------------------------------------------------
+
+_NUMERIC_BYTES = b"0123456789.,-eE\n"
+
+
+def _numeric_csv(raw: bytes) -> tuple[np.ndarray, list[str]] | None:
+    """A CSV whose body is only numbers (no blanks, no quotes, no text) as a float matrix and its
+    header; None when the file needs the general reader."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    raw = raw.replace(b"\r\n", b"\n")
+    head, sep, body = raw.partition(b"\n")
+    if not sep or b'"' in head:
+        return None
+    try:
+        header = [h.strip() for h in head.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    k = len(header)
+    body = body.rstrip(b"\n")
+    if not body or body.translate(None, _NUMERIC_BYTES):
+        return None
+    if body.startswith(b",") or b",," in body or b",\n" in body or b"\n," in body or b"\n\n" in body:
+        return None  # blank fields or lines: the general reader turns them into missing values
+    rows = body.count(b"\n") + 1
+    codes = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(codes == 10)
+    commas = np.cumsum(codes == 44)
+    per_line = np.diff(np.concatenate(([0], commas[ends], [commas[-1]])))
+    if rows != len(per_line) or (per_line != k - 1).any():
+        return None
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = np.fromstring(body.replace(b"\n", b","), dtype=np.float64, sep=",")
+    except ValueError:  # a malformed number such as 1.2.3 or a lone "-"
+        return None
+    if values.size != rows * k:
+        return None
+    return values.reshape(rows, k), header
+
+
+def read_matrix(path: str | Path, items: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+    """The item columns of a response file as a float matrix (NaN = missing) and their names."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"No such file: {p}")
+    if p.suffix.lower() in (".csv", ".txt"):
+        fast = _numeric_csv(p.read_bytes())
+        if fast is not None:
+            data, header = fast
+            columns = list(items) if items else header
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise InputError(f"Columns not in the file: {', '.join(missing)}")
+            if len(columns) < 2:
+                raise InputError("Need at least two numeric item columns (use --items to name them).")
+            if columns != header:
+                data = data[:, [header.index(c) for c in columns]]
+            return np.ascontiguousarray(data), columns
+    return numeric_matrix(read_frame(p), list(items) if items else None)
+
+
+# --- the two commands --------------------------------------------------------------------------------------
+
+
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=str)
+
+
+def _f(v: Any) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+def analyze_output(
+    file: str, items: str | None = None, dimensions: str | None = None, as_json: bool = False
+) -> str:
+    """What ``sqms analyze`` prints. Raises :class:`InputError` or ``sqms.stats.StatsError``."""
+    from sqms.stats.battery import battery
+
+    names = [i.strip() for i in items.split(",") if i.strip()] if items else None
+    if items is not None and not names:
+        raise InputError("--items is empty: give comma-separated column names.")
+    matrix, columns = read_matrix(file, names)
+    dims = read_dimensions(dimensions)
+    doc = battery(matrix, columns, dims)
+    if as_json:
+        return _dumps(doc) + "\n"
+    lines: list[str] = []
+    w = lines.append
+    lo, hi = doc["alpha_ci"]
+    w(f"n = {doc['n']} (listwise)")
+    w(
+        f"Cronbach's alpha = {doc['alpha']:.3f}  standardised = {doc['alpha_std']:.3f}  95% CI [{lo:.3f}, {hi:.3f}]"
+    )
+    w(
+        f"KMO = {doc['kmo']:.3f}   Bartlett chi2 = {doc['bartlett']['chi2']:.2f}, df = {doc['bartlett']['df']}, "
+        f"p = {doc['bartlett']['p']:.3g}"
+    )
+    w("")
+    w(f"{'item':<16}{'CITC':>8}{'alpha if deleted':>18}{'MSA':>8}{'communality':>13}")
+    for name in doc["citc"]:
+        w(
+            f"{name:<16}{_f(doc['citc'][name]):>8}{_f(doc['alpha_if_deleted'][name]):>18}{_f(doc['msa'][name]):>8}"
+            f"{_f(doc['communalities'][name]):>13}"
+        )
+    if doc.get("dimensions"):
+        w("")
+        w(f"{'dimension':<16}{'alpha':>8}{'AVE':>8}{'CR':>8}")
+        for dim, v in doc["dimensions"].items():
+            w(f"{dim:<16}{_f(v.get('alpha')):>8}{_f(v.get('ave')):>8}{_f(v.get('cr')):>8}")
+    w("")
+    w("eigenvalues: " + ", ".join(f"{e:.3f}" for e in doc["eigenvalues"][:10]))
+    return "\n".join(lines) + "\n"
+
+
+def ahp_output(
+    matrixfile: str, ri: str = "saaty1980", method: str = "eigenvector", as_json: bool = False
+) -> str:
+    """What ``sqms ahp`` prints. Raises :class:`InputError` or ``sqms.stats.StatsError``."""
+    from sqms.stats.mcda import ahp
+
+    matrix, names = read_judgement_matrix(matrixfile)
+    doc = ahp(matrix, names, method=method, ri=ri).to_dict()  # type: ignore[arg-type]
+    if as_json:
+        return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
+    lines = [f"{name:<20}{weight:>8.4f}" for name, weight in doc["weights"].items()]
+    verdict = "consistent" if doc["consistent"] else "NOT consistent (CR >= 0.1)"
+    lines.append(
+        f"lambda_max = {doc['lambda_max']:.4f}  CI = {doc['ci']:.4f}  RI = {doc['ri']:.2f}  "
+        f"CR = {doc['cr']:.4f}: {verdict}"
+    )
+    lines += [f"  revise {r}" for r in doc["revisions"][:3]]
+    return "\n".join(lines) + "\n"
+
+
+ANALYZE_HELP = (
+    "Reliability and validity battery for a response matrix (CSV, Excel or Parquet): α, CITC, KMO, EFA …"
+)
+AHP_HELP = "AHP weights and consistency ratio of a pairwise judgement matrix (CSV with a header of criteria)."
+
+
+def add_analyze_arguments(parser: Any) -> None:
+    parser.add_argument("file")
+    parser.add_argument("--items", help="comma-separated item columns (default: every numeric column)")
+    parser.add_argument("--dimensions", help="JSON {dimension: [items]} or CSV item,dimension")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def add_ahp_arguments(parser: Any) -> None:
+    parser.add_argument("matrixfile")
+    parser.add_argument("--ri", choices=["saaty1980", "alt"], default="saaty1980", help="random-index table")
+    parser.add_argument(
+        "--method", choices=["eigenvector", "geometric_mean", "column_normalized"], default="eigenvector"
+    )
+    parser.add_argument("--json", action="store_true")
+
+
+def _run(make: Any, out: TextIO, err: TextIO) -> int:
+    from sqms.stats._data import StatsError
+
+    try:
+        text = make()
+    except (InputError, StatsError) as exc:
+        err.write(f"Error: {exc}\n")
+        return 1
+    out.write(text)
+    return 0
+
+
+def analyze_main(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """``sqms analyze …`` (``argv`` without the program and command names); returns the exit code."""
+    parser = argparse.ArgumentParser(prog="sqms analyze", description=ANALYZE_HELP)
+    add_analyze_arguments(parser)
+    a = parser.parse_args(list(argv))
+    return _run(
+        lambda: analyze_output(a.file, a.items, a.dimensions, a.json), out or sys.stdout, err or sys.stderr
+    )
+
+
+def ahp_main(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """``sqms ahp …`` (``argv`` without the program and command names); returns the exit code."""
+    parser = argparse.ArgumentParser(prog="sqms ahp", description=AHP_HELP)
+    add_ahp_arguments(parser)
+    a = parser.parse_args(list(argv))
+    return _run(
+        lambda: ahp_output(a.matrixfile, a.ri, a.method, a.json), out or sys.stdout, err or sys.stderr
+    )

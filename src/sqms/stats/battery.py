@@ -57,9 +57,19 @@ def _num(x: float) -> float | None:
 
 
 def _battery_json(b: BatteryResult) -> dict[str, Any]:
-    names = b.moments.names
-    overall: AlphaResult = b.reliability.overall
-    e = b.efa
+    return _document(b.moments, b.reliability, b.kmo, b.bartlett, b.efa, b.validity)
+
+
+def _document(
+    m: Moments,
+    rel: ReliabilityReport,
+    km: KMOResult,
+    ba: BartlettResult,
+    e: EFAResult,
+    validity: ConstructValidity | None,
+) -> dict[str, Any]:
+    names = m.names
+    overall: AlphaResult = rel.overall
     variance = {
         "initial": e.variance_initial.to_dict(),
         "extraction": e.variance_extraction.to_dict(),
@@ -67,26 +77,26 @@ def _battery_json(b: BatteryResult) -> dict[str, Any]:
     }
     dims: dict[str, Any] = {}
     htmt: dict[str, dict[str, float | None]] = {}
-    if b.validity is not None:
-        v = b.validity
+    if validity is not None:
+        v = validity
         for i, d in enumerate(v.dimensions):
-            rel = b.reliability.dimensions.get(d)
+            dim_rel = rel.dimensions.get(d)
             dims[d] = {
-                "alpha": None if rel is None else _num(rel.alpha),
+                "alpha": None if dim_rel is None else _num(dim_rel.alpha),
                 "ave": _num(v.ave[i]),
                 "cr": _num(v.cr[i]),
             }
             htmt[d] = {d2: _num(float(v.htmt[i, j])) for j, d2 in enumerate(v.dimensions) if j != i}
     return {
-        "n": b.moments.n,
+        "n": m.n,
         "alpha": _num(overall.alpha),
         "alpha_std": _num(overall.alpha_std),
         "alpha_ci": [_num(overall.ci[0]), _num(overall.ci[1])],
         "citc": {n: _num(c) for n, c in zip(names, overall.citc, strict=True)},
         "alpha_if_deleted": {n: _num(a) for n, a in zip(names, overall.alpha_if_deleted, strict=True)},
-        "kmo": _num(b.kmo.kmo),
-        "msa": {n: _num(a) for n, a in zip(names, b.kmo.msa, strict=True)},
-        "bartlett": {"chi2": _num(b.bartlett.chi2), "df": b.bartlett.df, "p": _num(b.bartlett.p)},
+        "kmo": _num(km.kmo),
+        "msa": {n: _num(a) for n, a in zip(names, km.msa, strict=True)},
+        "bartlett": {"chi2": _num(ba.chi2), "df": ba.df, "p": _num(ba.p)},
         "eigenvalues": [_num(x) for x in e.eigenvalues],
         "variance_explained": variance,
         "loadings": {n: [_num(float(x)) for x in e.loadings[i]] for i, n in enumerate(names)},
@@ -132,5 +142,15 @@ def battery(
     item_names: Sequence[str] | None = None,
     dimensions: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """The JSON document of ``sqms analyze --json`` (listwise deletion, SPSS default)."""
-    return run_battery(matrix, item_names, dimensions).to_json()
+    """The JSON document of ``sqms analyze --json`` (listwise deletion, SPSS default).
+
+    The same document as ``run_battery(...).to_json()``, without computing the parts it does not
+    contain (descriptives, correlation p-values), so that it never imports scipy."""
+    m = moments(matrix, item_names, "listwise")
+    if m.k < 2:
+        raise StatsError(f"the battery needs at least 2 items, got {m.k}")
+    dims = dict(dimensions or {})
+    rel = reliability(m, dimensions={d: items for d, items in dims.items() if len(items) >= 2})
+    fa = efa(m, n_factors=len(dims) if dims else None)
+    validity = construct_validity(m, dims) if dims else None
+    return _document(m, rel, kmo(m), bartlett(m), fa, validity)

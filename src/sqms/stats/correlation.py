@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from scipy import special as spsp
 
 from ._data import FloatArray, IntArray, Missing, StatsError, as_matrix, check_missing, moments
+from ._special import spsp
 
 
 def _stats() -> Any:

@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import special as spsp
 
 from ._data import ItemDistribution, Missing, Moments, StatsError, moments
+from ._special import spsp
 
 QuantileMethod = Literal["weibull", "linear"]
 

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import special as spsp
 
 from ._data import FloatArray, Missing, Moments, StatsError, dimension_index, moments
+from ._special import fdtri
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def feldt_ci(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[fl
     df1 = n - 1
     df2 = (n - 1) * (k - 1)
     g = 1 - confidence
-    lower = 1 - (1 - alpha) * float(spsp.fdtri(df1, df2, 1 - g / 2))
-    upper = 1 - (1 - alpha) * float(spsp.fdtri(df1, df2, g / 2))
+    lower = 1 - (1 - alpha) * fdtri(df1, df2, 1 - g / 2)
+    upper = 1 - (1 - alpha) * fdtri(df1, df2, g / 2)
     return lower, upper
 
 

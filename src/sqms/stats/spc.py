@@ -41,9 +41,9 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
-from scipy import special as spsp
 
 from ._data import FloatArray, StatsError
+from ._special import spsp
 from .verdicts import Verdict, spc_signal
 
 

@@ -52,9 +52,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from scipy import special as spsp
 
 from ._data import FloatArray, Missing, Moments, StatsError, dimension_index, moments
+from ._special import chdtrc
 
 
 def _stats() -> Any:
@@ -159,7 +159,7 @@ def bartlett(data: Any, names: Sequence[str] | None = None, *, missing: str = "l
     k = m.k
     chi2 = -(m.n - 1 - (2 * k + 5) / 6.0) * float(logdet)
     df = k * (k - 1) // 2
-    return BartlettResult(missing=m.missing, n=m.n, chi2=chi2, df=df, p=float(spsp.chdtrc(df, chi2)))
+    return BartlettResult(missing=m.missing, n=m.n, chi2=chi2, df=df, p=chdtrc(df, chi2))
 
 
 # --- rotations ------------------------------------------------------------------------------
