@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "sqms.core.security.twofactor.RequireTwoFactorMiddleware",
     "sqms.core.middleware.CurrentUserLanguageMiddleware",
+    "sqms.core.db.busy.DatabaseBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -126,7 +127,8 @@ DATABASES = {
     "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)
     if env("DATABASE_URL")
     else {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's backend + retries of BEGIN/autocommit statements when the database is locked
+        "ENGINE": "sqms.core.db.sqlite3",
         "NAME": str(_sqlite_path),
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
@@ -140,6 +142,8 @@ if env("DATABASE_REPLICA_URL"):
         **dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=60),
         "TEST": {"MIRROR": "default"},
     }
+# SQLite only: how many more times BEGIN / an autocommit statement is tried when the lock outlasts busy_timeout.
+SQMS_SQLITE_LOCK_RETRIES = int(env("SQMS_SQLITE_LOCK_RETRIES", "3"))
 DATABASE_ROUTERS = ["sqms.core.ops.router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

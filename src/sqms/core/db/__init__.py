@@ -1,0 +1,1 @@
+"""Database backends of our own (thin wrappers over Django's)."""
