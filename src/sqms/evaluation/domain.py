@@ -8,11 +8,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from sqms.stats import StatsError, mcda
 
 HIGHER = "higher"
 LOWER = "lower"
 MAX_DEPTH = 3
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 def _clip(x: float) -> float:
@@ -64,6 +69,77 @@ def score(value: float | None, scoring: str, params: Mapping[str, Any]) -> float
     if scoring == "direct":
         return _clip(value)
     raise ValueError(f"unknown scoring {scoring!r}")
+
+
+# --- vectorised scoring (numpy arrays of raw values; NaN = no value) ----------------------------------------
+#
+# The same arithmetic as the scalar functions above, element by element and in the same order of
+# operations, so an array result equals the scalar one bit for bit (the tests compare both).
+
+
+def score_array(values: FloatArray, scoring: str, params: Mapping[str, Any]) -> FloatArray:
+    """:func:`score` of every element of ``values`` (NaN stays NaN)."""
+    x = np.asarray(values, dtype=np.float64)
+    direction = str(params.get("direction", HIGHER))
+    with np.errstate(invalid="ignore"):
+        if scoring == "linear":
+            lo, hi = float(params["lo"]), float(params["hi"])
+            if hi == lo:
+                raise ValueError("the bounds must differ")
+            share = (x - lo) / (hi - lo)
+            out = 100.0 * (share if direction == HIGHER else 1.0 - share)
+        elif scoring == "threshold":
+            rows = sorted(((float(b), float(s)) for b, s in params["table"]), reverse=direction == HIGHER)
+            out = np.zeros_like(x)
+            for bound, row_score in reversed(rows):  # the first row reached wins: assign it last
+                hit = (x >= bound) if direction == HIGHER else (x <= bound)
+                out = np.where(hit, min(max(row_score, 0.0), 100.0), out)
+            out = np.where(np.isnan(x), np.nan, out)
+        elif scoring == "likert":
+            out = (x - 1.0) / (int(params.get("points", 5)) - 1) * 100.0
+        elif scoring == "ratio":
+            out = x * 100.0
+        elif scoring == "direct":
+            out = x
+        else:
+            raise ValueError(f"unknown scoring {scoring!r}")
+        result: FloatArray = np.minimum(np.maximum(out, 0.0), 100.0)
+    return result
+
+
+def weighted_mean_arrays(parts: Sequence[tuple[float, FloatArray]]) -> FloatArray:
+    """:func:`composite`'s weighted mean of one level, element-wise: missing (NaN) scores drop out and the
+    remaining weights are renormalised; NaN where no score is available."""
+    acc: Any = 0.0
+    used: Any = 0.0
+    for w, s in parts:
+        present = ~np.isnan(s)
+        acc = acc + np.where(present, w * np.nan_to_num(s), 0.0)
+        used = used + np.where(present, w, 0.0)
+    acc, used = np.asarray(acc, dtype=np.float64), np.asarray(used, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = np.where(used > 0, acc / np.where(used > 0, used, 1.0), np.nan)
+    return out
+
+
+def grade_index(values: FloatArray, grades: Sequence[Mapping[str, Any]]) -> tuple[list[str], IntArray]:
+    """:func:`grade` element-wise: (grade names highest first, index of each element's grade or -1)."""
+    order = sorted(grades, key=lambda g: -float(g["min"]))
+    x = np.asarray(values, dtype=np.float64)
+    idx = np.full(x.shape, -1, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        for j in range(len(order) - 1, -1, -1):
+            idx = np.where(x >= float(order[j]["min"]), j, idx)
+    return [str(g["name"]) for g in order], idx
+
+
+def rank_array(scores: FloatArray) -> IntArray:
+    """:func:`rank` element-wise: competition ranking best first (1, 2, 2, 4); 0 where NaN."""
+    x = np.asarray(scores, dtype=np.float64)
+    present = np.sort(x[~np.isnan(x)])
+    greater = len(present) - np.searchsorted(present, np.nan_to_num(x), side="right")
+    out: IntArray = np.where(np.isnan(x), 0, 1 + greater).astype(np.int64)
+    return out
 
 
 def check_params(scoring: str, params: Mapping[str, Any]) -> dict[str, str]:

@@ -149,13 +149,15 @@ def manual_grid(user: Any, manual: list[Indicator], units: list[OrgUnit], period
     return kpi_domain.fold(paths, grains, np.vstack(vectors), [u.path for u in units], periods)
 
 
-def raw_table(
+def raw_arrays(
     user: Any, inds: list[Indicator], units: list[OrgUnit], period_keys: list[str]
-) -> list[list[dict[str, float | None]]]:
-    """The raw value of every leaf indicator for every unit's subtree × month: ``table[unit][period]``.
-    A handful of grouped queries whatever the number of units and months (rollups, feedback, surveys,
-    manual scores, registered sources)."""
+) -> dict[str, Any]:
+    """The raw value of every leaf indicator for every unit's subtree × month, as arrays units × periods
+    by indicator code (NaN = no value). A handful of grouped queries whatever the number of units and
+    months (rollups, feedback, surveys, manual scores, registered sources); the values are derived from
+    the summed grids element-wise (:func:`sqms.kpi.domain.kpi_values`)."""
     periods = _month_periods(period_keys)
+    shape = (len(units), len(periods))
     leaves = [i for i in inds if i.source != "children"]
     kpi_codes = sorted({i.kpi_code for i in leaves if i.source == "kpi" and i.kpi_code})
     sources = kpi_selectors.sources_of(kpi_codes)
@@ -167,32 +169,57 @@ def raw_table(
     manual = [i for i in leaves if i.source == "manual"]
     man_grid = manual_grid(user, manual, units, period_keys) if manual else None
     man_col = {i.pk: k for k, i in enumerate(manual)}
-    table: list[list[dict[str, float | None]]] = []
-    for ti in range(len(units)):
-        per_unit = []
-        for pi in range(len(periods)):
-            sums = grid.sums(ti, pi) if grid is not None else {}
-            out: dict[str, float | None] = {}
-            for i in leaves:
-                value: float | None = None
-                if i.source == "kpi" and i.kpi_code in kpi_selectors.SOURCE_OF:
-                    value = kpi_domain.kpi_value(i.kpi_code, sums)
-                elif i.source == "rating":
-                    value = sums["rating_sum"] / sums["rating_count"] if sums.get("rating_count") else None
-                elif i.source == "survey" and i.survey_dimension and dim_grid is not None:
-                    k = dims.index(i.survey_dimension)
-                    n = dim_grid[ti, pi, 2 * k + 1]
-                    value = float(dim_grid[ti, pi, 2 * k] / n) if n else None
-                elif i.source == "manual" and man_grid is not None:
-                    k = man_col[i.pk]
-                    n = man_grid[ti, pi, 2 * k + 1]
-                    value = float(man_grid[ti, pi, 2 * k] / n) if n else None
-                if value is not None and i.params.get("divide"):
-                    value = value / float(i.params["divide"])
-                out[i.code] = value
-            per_unit.append(out)
-        table.append(per_unit)
-    return table
+
+    def mean(total: Any, n: Any) -> Any:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n != 0, total / np.where(n != 0, n, 1.0), np.nan)
+
+    out: dict[str, Any] = {}
+    for i in leaves:
+        value: Any = np.full(shape, np.nan)
+        if i.source == "kpi" and i.kpi_code in kpi_selectors.SOURCE_OF and grid is not None:
+            figures = kpi_domain.kpi_values(i.kpi_code, grid.data)
+            if figures is not None:
+                value = figures
+            else:  # a registered source's figures
+                key = kpi_domain.registered_key(i.kpi_code)
+                for (ti, pi), cell in grid.registered.items():
+                    if cell.get(key) is not None:
+                        value[ti, pi] = float(cell[key])
+        elif i.source == "rating" and grid is not None:
+            f = kpi_domain.FIELD_INDEX
+            value = mean(grid.data[..., f["rating_sum"]], grid.data[..., f["rating_count"]])
+        elif i.source == "survey" and i.survey_dimension and dim_grid is not None:
+            k = dims.index(i.survey_dimension)
+            value = mean(dim_grid[..., 2 * k], dim_grid[..., 2 * k + 1])
+        elif i.source == "manual" and man_grid is not None:
+            k = man_col[i.pk]
+            value = mean(man_grid[..., 2 * k], man_grid[..., 2 * k + 1])
+        if i.params.get("divide"):
+            value = value / float(i.params["divide"])
+        out[i.code] = value
+    return out
+
+
+def _nones(values: Any) -> list[Any]:
+    """A numpy array as nested lists of floats with ``None`` for NaN."""
+
+    def walk(items: list[Any]) -> list[Any]:
+        return [walk(v) if isinstance(v, list) else (None if v != v else v) for v in items]
+
+    return walk(np.asarray(values).tolist())
+
+
+def raw_table(
+    user: Any, inds: list[Indicator], units: list[OrgUnit], period_keys: list[str]
+) -> list[list[dict[str, float | None]]]:
+    """The raw value of every leaf indicator for every unit's subtree × month: ``table[unit][period]``
+    (:func:`raw_arrays` as dictionaries)."""
+    arrays = {code: _nones(a) for code, a in raw_arrays(user, inds, units, period_keys).items()}
+    return [
+        [{code: rows[ti][pi] for code, rows in arrays.items()} for pi in range(len(period_keys))]
+        for ti in range(len(units))
+    ]
 
 
 def raw_values(user: Any, inds: list[Indicator], unit: OrgUnit, period: str) -> dict[str, float | None]:
@@ -286,14 +313,104 @@ def score_unit(
     }
 
 
+def score_grid(
+    scheme: Scheme,
+    plan: TreePlan,
+    units: list[OrgUnit],
+    n_periods: int,
+    raw: dict[str, Any],
+    fuzzy: bool = True,
+) -> list[list[dict[str, Any]]]:
+    """:func:`score_unit` of every unit × period at once: the scoring functions, weighted means and
+    grades applied to whole arrays (:mod:`sqms.evaluation.domain`'s vectorised functions, the same
+    arithmetic as the scalar ones), then one result dictionary per cell. ``out[period][unit]``."""
+    shape = (len(units), n_periods)
+    nan = np.full(shape, np.nan)
+    scores: dict[str, Any] = {}
+    for code in plan.leaves:
+        ind = plan.inds[code]
+        values = raw.get(code, nan)
+        scores[code] = nan if np.isnan(values).all() else domain.score_array(values, ind.scoring, ind.params)
+    for code in plan.post:
+        scores[code] = domain.weighted_mean_arrays([(w, scores[c]) for c, w in plan.children[code]])
+    roots = list(zip(plan.roots, plan.root_weights, strict=True))
+    total = domain.weighted_mean_arrays([(w, scores[c]) for c, w in roots]) if roots else nan
+    names, grade_ix = domain.grade_index(total, scheme.grades)
+    grade_names = [*names, ""]  # index -1: no grade
+    names_of = {code: name for _l, code, name, *_rest in plan.rows}
+    gw = {code: g for _l, code, _n, _w, _gw, g in plan.rows}
+
+    # one column per indicator, cells in period-major order (pi, ti), built by comprehensions and then
+    # transposed to one row per cell (zip): no per-cell Python loop over the tree
+    def flat(a: Any) -> list[Any]:
+        return [None if v != v else v for v in np.asarray(a).T.ravel().tolist()]
+
+    columns = []
+    for level, code, name, weight, gweight, _g in plan.rows:
+        raws = flat(raw.get(code, nan))
+        rounded = [None if v is None else round(v, 2) for v in flat(scores[code])]
+        columns.append(
+            [
+                {"code": code, "name": name, "level": level, "weight": weight, "global_weight": gweight,
+                 "raw": rv, "score": sv}
+                for rv, sv in zip(raws, rounded, strict=True)
+            ]
+        )  # fmt: skip
+    dim_columns = [
+        [{"code": r, "name": names_of[r], "score": v} for v in flat(scores[r])] for r in plan.roots
+    ]
+    n_cells = shape[0] * shape[1]
+    cell_indicators = (
+        [list(c) for c in zip(*columns, strict=True)] if columns else [[] for _c in range(n_cells)]
+    )
+    cell_dims = (
+        [list(c) for c in zip(*dim_columns, strict=True)] if dim_columns else [[] for _c in range(n_cells)]
+    )
+    totals = flat(total)
+    grades = [grade_names[g] for g in grade_ix.T.ravel().tolist()]
+    fuzzy_cells: list[Any] = [None] * n_cells
+    if fuzzy:
+        leaf_scores = {c: flat(scores[c]) for r in plan.roots for c in plan.leaves_of[r]}
+        for k in range(n_cells):
+            membership = [
+                domain.membership_row(
+                    [(gw[c], leaf_scores[c][k]) for c in plan.leaves_of[r] if leaf_scores[c][k] is not None],
+                    scheme.grades,
+                )
+                for r in plan.roots
+            ]
+            fuzzy_cells[k] = domain.fuzzy(plan.root_weights, membership, scheme.grades)
+    heads = [(u.code, u.name, u.kind, u.depth) for u in units]
+    out: list[list[dict[str, Any]]] = []
+    n_units = len(units)
+    for pi in range(n_periods):
+        base = pi * n_units
+        out.append(
+            [
+                {
+                    "unit": code,
+                    "unit_name": uname,
+                    "unit_kind": kind,
+                    "depth": udepth,
+                    "score": None if totals[base + ti] is None else round(totals[base + ti], 2),
+                    "grade": grades[base + ti] if totals[base + ti] is not None else "",
+                    "indicators": cell_indicators[base + ti],
+                    "dimensions": cell_dims[base + ti],
+                    "fuzzy": fuzzy_cells[base + ti],
+                }
+                for ti, (code, uname, kind, udepth) in enumerate(heads)
+            ]
+        )
+    return out
+
+
 def evaluate_units(
     user: Any, scheme: Scheme, inds: list[Indicator], units: list[OrgUnit], period: str, fuzzy: bool = True
 ) -> list[dict[str, Any]]:
-    """:func:`score_unit` of several units for one month from one :func:`raw_table`."""
+    """:func:`score_unit` of several units for one month from one :func:`raw_arrays`."""
     kpi_domain.period_bounds("month", period)
-    table = raw_table(user, inds, units, [period])
-    plan = TreePlan(scheme, inds)
-    return [score_unit(scheme, plan, u, table[k][0], fuzzy) for k, u in enumerate(units)]
+    raw = raw_arrays(user, inds, units, [period])
+    return score_grid(scheme, TreePlan(scheme, inds), units, 1, raw, fuzzy)[0]
 
 
 def evaluate_unit(
@@ -325,21 +442,25 @@ def evaluate_periods(
         qs = qs.filter(path__startswith=unit.path)
     unit_list = list(qs.order_by("path"))
     inds = indicators(scheme)
-    table = raw_table(user, inds, unit_list, periods)
-    plan = TreePlan(scheme, inds)
+    raw = raw_arrays(user, inds, unit_list, periods)
+    grid = score_grid(scheme, TreePlan(scheme, inds), unit_list, len(periods), raw, fuzzy)
     name = scheme.name if not (get_language() or "").startswith("en") else (scheme.name_en or scheme.name)
     marks = [{"label": b.label, "value": b.value} for b in scheme.benchmarks.all()]
+    groups: dict[int, list[int]] = {}
+    for k, u in enumerate(unit_list):
+        groups.setdefault(u.depth, []).append(k)
     outs = []
     for pi, period in enumerate(periods):
-        out = [score_unit(scheme, plan, u, table[k][pi], fuzzy) for k, u in enumerate(unit_list)]
-        by_depth: dict[int, dict[str, float | None]] = {}
-        for r in out:
-            by_depth.setdefault(r["depth"], {})[r["unit"]] = r["score"]
-        ranks = {d: domain.rank(s) for d, s in by_depth.items()}
-        for r in out:
-            r["rank"] = ranks[r["depth"]][r["unit"]]
-            r["peers"] = len(by_depth[r["depth"]])
-            r["benchmark"] = domain.benchmarks(list(by_depth[r["depth"]].values()))
+        out = grid[pi]
+        for members in groups.values():
+            present = [out[k]["score"] for k in members]
+            ranks = domain.rank_array(np.array([np.nan if s is None else s for s in present], dtype=float))
+            mark = domain.benchmarks(present)
+            for k, rk in zip(members, ranks.tolist(), strict=True):
+                r = out[k]
+                r["rank"] = rk or None
+                r["peers"] = len(members)
+                r["benchmark"] = dict(mark)
         outs.append(
             {
                 "scheme": scheme.code,

@@ -712,7 +712,10 @@ def fold(
     periods: list[Period],
 ) -> Any:
     """Fold rows (source unit path, grain day, vector) into an array targets × periods × width: each
-    target gets the sum over the units of its subtree, each period the sum over its grains."""
+    target gets the sum over the units of its subtree, each period the sum over its grains.
+
+    A subtree is a contiguous run of the sorted source paths (every path starting with the target's), so
+    each target is one slice sum — no matrix product (BLAS threads stall on a busy machine)."""
     import numpy as np
 
     values = np.asarray(values, dtype=np.float64)
@@ -730,8 +733,14 @@ def fold(
     keep = rows_g >= 0
     data = np.zeros((len(paths), len(periods), width), dtype=np.float64)
     np.add.at(data, (rows_p[keep], rows_g[keep]), values[keep])
-    units = subtree_matrix(targets, paths)
-    return np.tensordot(units, data, axes=(1, 0))  # targets × periods × width
+    for ti, target in enumerate(targets):
+        lo = bisect.bisect_left(paths, target)
+        hi = bisect.bisect_left(paths, target + "\uffff") if target else len(paths)
+        if hi - lo == 1:
+            out[ti] = data[lo]
+        elif hi > lo:
+            out[ti] = data[lo:hi].sum(axis=0)
+    return out
 
 
 def sums_of(vec: Any) -> dict[str, Any]:
@@ -745,3 +754,52 @@ def sums_of(vec: Any) -> dict[str, Any]:
 
 
 _SCALAR_FIELDS = tuple((FIELD_INDEX[name], name) for name in (*COUNTERS, *EXTRA_SUMS))
+
+
+# --- vectorised KPI values (arrays of grid cells) ---------------------------------------------------------
+
+
+def percentile_array(hists: Any, q: float) -> Any:
+    """:func:`percentile` of every histogram in ``hists`` (… × N_BUCKETS, integer counts), NaN when empty:
+    the same interpolation with the same floating-point operations."""
+    import numpy as np
+
+    h = np.asarray(hists, dtype=np.float64)
+    total = h.sum(axis=-1)
+    q = min(max(q, 0.0), 1.0)
+    rank = q * total
+    cum_after = np.cumsum(h, axis=-1)
+    # the first bucket with a positive count whose cumulative count reaches the rank
+    reach = (h > 0) & (cum_after >= rank[..., None])
+    i = np.argmax(reach, axis=-1)
+    count = np.take_along_axis(h, i[..., None], axis=-1)[..., 0]
+    cum = np.take_along_axis(cum_after, i[..., None], axis=-1)[..., 0] - count
+    edges = np.asarray(BUCKET_EDGES, dtype=np.float64)
+    lo = edges[i]
+    hi = edges[np.minimum(i + 1, N_BUCKETS - 1)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inner = lo + (hi - lo) * np.maximum(rank - cum, 0.0) / count
+    out = np.where(i + 1 >= N_BUCKETS, lo, inner)
+    return np.where(total > 0, out, np.nan)
+
+
+def kpi_values(code: str, data: Any) -> Any | None:
+    """:func:`kpi_value` of every grid cell of ``data`` (… × len(GRID_FIELDS)), NaN where it has none;
+    ``None`` for KPIs a registered source computes (read them from the grid's registered figures)."""
+    import numpy as np
+
+    x = np.asarray(data, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if code in RATIOS:
+            num, den, scale = RATIOS[code]
+            d = x[..., FIELD_INDEX[den]]
+            return np.where(d != 0, x[..., FIELD_INDEX[num]] / np.where(d != 0, d, 1.0) * scale, np.nan)
+        if code == "response_p90":
+            return percentile_array(x[..., _RESP], 0.9) / 60
+        if code == "nps":
+            n = x[..., FIELD_INDEX["nps_n"]]
+            diff = x[..., FIELD_INDEX["nps_promoters"]] - x[..., FIELD_INDEX["nps_detractors"]]
+            return np.where(n != 0, 100.0 * diff / np.where(n != 0, n, 1.0), np.nan)
+    if code in REGISTERED_CODES:
+        return None
+    raise KeyError(code)

@@ -11,7 +11,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from sqms.core.errors import NotFound
-from sqms.core.scoping import scoped
+from sqms.core.scoping import paths_in, scoped
 from sqms.kpi.domain import (
     COUNTERS,
     EXTRA_SUMS,
@@ -171,23 +171,54 @@ def _datetime_grain(field: str, grain: str, since: dt.date, until: dt.date) -> A
 
 
 class Rows:
-    """Grouped rows of one source: (unit path, grain day) and the grid vector of each."""
+    """Grouped rows of one source: (unit path, grain day) and the grid vector of each, kept as blocks
+    (one 2-D array per query) so a query's rows are placed in the grid width with one numpy operation."""
 
     def __init__(self) -> None:
         self.paths: list[str] = []
         self.grains: list[dt.date] = []
-        self.vectors: list[Any] = []
+        self.blocks: list[Any] = []
 
     def add(self, path: str | None, grain: dt.date, columns: dict[str, Any]) -> None:
         if path is None:
             return
-        vec = np.zeros(len(GRID_FIELDS))
+        vec = np.zeros((1, len(GRID_FIELDS)))
         for name, value in columns.items():
             if value:
-                vec[FIELD_INDEX[name]] = float(value)
+                vec[0, FIELD_INDEX[name]] = float(value)
         self.paths.append(path)
         self.grains.append(grain)
-        self.vectors.append(vec)
+        self.blocks.append(vec)
+
+    def add_block(self, paths: list[str], grains: list[dt.date], block: Any) -> None:
+        if paths:
+            self.paths.extend(paths)
+            self.grains.extend(grains)
+            self.blocks.append(block)
+
+    def add_grouped(self, qs: QuerySet[Any], names: list[str], id_path: dict[int, str], grain: str) -> None:
+        """Rows of a grouped ``values_list("org_unit_id", "g", *names)`` query, read with a plain cursor
+        (no per-value converters: these are integer sums and grain keys) and placed in the grid width."""
+        from django.db import connections
+
+        sql, params = qs.query.sql_with_params()
+        with connections[qs.db].cursor() as cur:
+            cur.execute(sql, params)
+            fetched = cur.fetchall()
+        keep = [r for r in fetched if r[0] in id_path]
+        if not keep:
+            return
+        grains: dict[Any, dt.date] = {}
+        for r in keep:
+            if r[1] not in grains:
+                grains[r[1]] = _grain_value(r[1], grain)
+        values = np.array([r[2:] for r in keep], dtype=np.float64)
+        block = np.zeros((len(keep), len(GRID_FIELDS)))
+        block[:, [FIELD_INDEX[n] for n in names]] = np.nan_to_num(values)
+        self.add_block([id_path[r[0]] for r in keep], [grains[r[1]] for r in keep], block)
+
+    def matrix(self) -> Any:
+        return np.vstack(self.blocks)
 
 
 class Grid:
@@ -236,7 +267,10 @@ def kpi_grid(
     id_path = _unit_paths()
     ids = None
     if "" not in grid.targets:
-        ids = [i for i, p in id_path.items() if any(p.startswith(t) for t in grid.targets)]
+        tops = paths_in(grid.targets)
+        ids = [i for i, p in id_path.items() if any(p.startswith(t) for t in tops)]
+        if len(ids) == len(id_path):
+            ids = None  # every unit: no filter
     wanted = set(sources)
     codes = list(codes)
     rows = Rows()
@@ -271,14 +305,13 @@ def kpi_grid(
                 .values_list("org_unit_id", "g", *names)
                 .order_by()
             )
-            for uid, g, *values in grouped:
-                rows.add(id_path.get(uid), _grain_value(g, g_kind), dict(zip(names, values, strict=True)))
+            rows.add_grouped(grouped, names, id_path, g_kind)
     if "feedback" in wanted:
         _feedback_rows(user, rows, ids, id_path, since, until, grain)
     if "surveys" in wanted:
         _survey_rows(user, rows, ids, id_path, since, until, grain)
     if rows.paths:
-        grid.data = fold(rows.paths, rows.grains, np.vstack(rows.vectors), grid.targets, grid.periods)
+        grid.data = fold(rows.paths, rows.grains, rows.matrix(), grid.targets, grid.periods)
     if "registered" in wanted:
         _registered(user, grid, codes)
     return grid
@@ -334,8 +367,7 @@ def _feedback_rows(
             .values_list("org_unit_id", "g", *names)
             .order_by()
         )
-        for uid, g, *values in grouped:
-            rows.add(id_path.get(uid), _grain_value(g, grain), dict(zip(names, values, strict=True)))
+        rows.add_grouped(grouped, names, id_path, grain)
 
 
 def _survey_rows(
@@ -391,12 +423,13 @@ def _survey_rows(
         block = np.zeros((len(meta), len(GRID_FIELDS)))
         for name, col in cols.items():
             block[:, FIELD_INDEX[name]] = col
-        for k, (uid, when, _v) in enumerate(meta):
-            if uid in id_path:
-                day = when.astimezone(tz).date()
-                rows.paths.append(id_path[uid])
-                rows.grains.append(day.replace(day=1) if grain == "month" else day)
-                rows.vectors.append(block[k])
+        keep = [k for k, m in enumerate(meta) if m[0] in id_path]
+        days = [meta[k][1].astimezone(tz).date() for k in keep]
+        rows.add_block(
+            [id_path[meta[k][0]] for k in keep],
+            [d.replace(day=1) if grain == "month" else d for d in days],
+            block[keep],
+        )
 
 
 def _registered(user: Any, grid: Grid, codes: Iterable[str]) -> None:
