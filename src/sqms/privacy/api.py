@@ -1,7 +1,5 @@
 """Personal-data protection (PIPL): access log of unmasked views, data-subject requests, retention."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
