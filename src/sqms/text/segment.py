@@ -42,6 +42,8 @@ class Segmenter:
     def __init__(self) -> None:
         import jieba
 
+        # jieba sets its own logger to DEBUG when imported (and prints "Building prefix dict …" lines)
+        jieba.setLogLevel(logging.WARNING)
         self._lock = threading.RLock()
         self.tokenizer = jieba.Tokenizer()
         self.tokenizer.initialize()

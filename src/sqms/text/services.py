@@ -4,6 +4,7 @@ complaint (through the feedback app's classifier registry), and analysing feedba
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -29,6 +30,8 @@ from sqms.text.models import (
     TextSettings,
     TrainedModel,
 )
+
+log = logging.getLogger(__name__)
 
 TRAIN_KINDS = ("complaint",)  # ticket kinds the category classifier learns from and suggests for
 MIN_SENTIMENT_PER_CLASS = 10
@@ -91,7 +94,7 @@ def active_model(task: str) -> TrainedModel | None:
 
 def pipeline_of(model: TrainedModel) -> Any:
     """The fitted pipeline of ``model``, unpickled once per process (keyed by id, task, version and time)."""
-    key = (model.pk, model.task, model.version, model.trained_at.isoformat())
+    key = _cache_key(model)
     with _cache_lock:
         pipe = _cache.get(key)
         if pipe is None:
@@ -101,6 +104,50 @@ def pipeline_of(model: TrainedModel) -> Any:
                 del _cache[old]  # keep only the model in use per task
             _cache[key] = pipe
         return pipe
+
+
+def _cache_key(model: TrainedModel) -> tuple[Any, ...]:
+    return (model.pk, model.task, model.version, model.trained_at.isoformat())
+
+
+_scorers: dict[tuple[Any, ...], learn.LinearScorer | None] = {}
+
+
+def scorer_of(model: TrainedModel) -> learn.LinearScorer | None:
+    """The plain-Python twin of ``model``'s pipeline (:class:`learn.LinearScorer`), built once per process;
+    None when the pipeline has no such twin (scikit-learn then predicts)."""
+    key = _cache_key(model)
+    if key in _scorers:
+        return _scorers[key]
+    pipe = pipeline_of(model)
+    scorer = learn.linear_scorer(pipe)
+    with _cache_lock:
+        for old in [k for k in _scorers if k[1] == model.task]:
+            del _scorers[old]
+        _scorers[key] = scorer
+    return scorer
+
+
+def top_prediction(model: TrainedModel, text: str) -> tuple[Any, float]:
+    """(class, probability) of ``model`` for one text: the plain-Python scorer when the pipeline has one
+    (microseconds), else the scikit-learn pipeline."""
+    scorer = scorer_of(model)
+    if scorer is not None:
+        return scorer.top(text)
+    return learn.top_prediction(pipeline_of(model), [text])[0]
+
+
+def warm_up() -> None:
+    """Load what the first classification of a process would load: the segmenter (jieba's dictionary) and
+    the active classifier. Called in the gunicorn master before it forks (``preload_app``), so every worker
+    shares these pages instead of building its own copy on its first complaint; failures are ignored."""
+    try:
+        segment.current()
+        model = active_model(Task.CATEGORY)
+        if model is not None:
+            scorer_of(model)
+    except Exception:  # no database yet, no table yet: the first request loads them
+        log.debug("text warm-up skipped", exc_info=True)
 
 
 def _store(
@@ -266,7 +313,7 @@ def predict_category(text: str) -> tuple[Any, float, TrainedModel] | None:
     model = active_model(Task.CATEGORY)
     if model is None or not (text or "").strip():
         return None
-    value, confidence = learn.top_prediction(pipeline_of(model), [text])[0]
+    value, confidence = top_prediction(model, text)
     category = ServiceCategory.objects.active().filter(pk=value).first()
     if category is None:
         return None
