@@ -113,6 +113,16 @@ API: dict[str, str] = {
     "POST /api/v1/documents/{doc_id}/versions": "YYYYY-",
     # effectiveness-checks
     "POST /api/v1/effectiveness-checks/{check_id}/sign-off": "YYYYY-",
+    # evaluation-manual-scores
+    "GET /api/v1/evaluation-manual-scores": "YYY--Y",
+    "POST /api/v1/evaluation-manual-scores": "YY----",
+    # evaluation-plans
+    "GET /api/v1/evaluation-plans": "YY---Y",
+    "POST /api/v1/evaluation-plans": "YY----",
+    "DELETE /api/v1/evaluation-plans/{plan_id}": "YY----",
+    "GET /api/v1/evaluation-plans/{plan_id}": "YY---Y",
+    "PATCH /api/v1/evaluation-plans/{plan_id}": "YY----",
+    "POST /api/v1/evaluation-plans/{plan_id}/run": "YY----",
     # evaluation-schemes
     "GET /api/v1/evaluation-schemes": "YYY-YY",
     "GET /api/v1/evaluation-schemes/{code}": "YYY-YY",
@@ -148,6 +158,7 @@ API: dict[str, str] = {
     # improvement-projects
     "GET /api/v1/improvement-projects": "YYY-YY",
     "POST /api/v1/improvement-projects": "YYYYY-",
+    "POST /api/v1/improvement-projects/from-evaluation": "YYY---",
     "GET /api/v1/improvement-projects/{number}": "YYY-YY",
     "PATCH /api/v1/improvement-projects/{number}": "YYY-Y-",
     "POST /api/v1/improvement-projects/{number}/check": "YYYYY-",
@@ -376,6 +387,7 @@ ADMIN: dict[str, tuple[str, str, str]] = {
     "documents.trainingassignment": ("YYYYYY", "YYY---", "YY----"),
     "documents.trainingsession": ("YYY-YY", "YYY---", "YYY---"),
     "evaluation.manualscore": ("YYY--Y", "YY----", "YY----"),
+    "evaluation.plan": ("YY---Y", "YY----", "YY----"),
     "evaluation.scheme": ("YYY-YY", "YY----", "YY----"),
     "feedback.appeal": ("YYY-YY", "------", "YY----"),
     "feedback.bot": ("YYY-YY", "YYY---", "YYY---"),
