@@ -64,10 +64,10 @@ def seed(org, template="seven", code="AN7", n=240, seed=7, unit_b_share=0.4, day
                 submitted_at=now - timedelta(days=float(days * i / n)),
                 duration_s=float(60 + 9 * len(version.items) + rng.normal(0, 10)),
                 answers=a,
-                values=domain.pack(version.items, a),
             )
         )
     Response.objects.bulk_create(rows)
+    services.write_values(rows, [domain.pack(version.items, r.answers) for r in rows])
     services.clean_campaign(campaign=campaign)
     return campaign
 
@@ -76,7 +76,7 @@ def included_matrix(campaign, **filters):
     qs = Response.objects.filter(campaign=campaign, version=campaign.version, included=True)
     if filters.get("unit"):
         qs = qs.filter(org_unit__path__startswith=filters["unit"].path)
-    return domain.unpack(qs.values_list("values", flat=True), len(campaign.version.items))
+    return domain.unpack(qs.values_list("numeric__data", flat=True), len(campaign.version.items))
 
 
 def scale_of(campaign):
@@ -239,7 +239,7 @@ def test_unit_and_period_filters(org, api_for, client_for):
     )
     rep = api_report(api, campaign, f"?start={start}&end={end}")
     assert rep["n"] == period.count() > 0
-    x_p = domain.unpack(period.values_list("values", flat=True), len(campaign.version.items))
+    x_p = domain.unpack(period.values_list("numeric__data", flat=True), len(campaign.version.items))
     assert math.isclose(rep["reliability"]["scales"][0]["alpha"], alpha_of(x_p, campaign), abs_tol=1e-12)
 
     page = client_for(org.quality).get(f"/surveys/campaigns/{campaign.pk}/analysis/?unit=BA-T&status=all")
@@ -268,15 +268,15 @@ def test_cache_is_used_until_the_data_change(org, api_for, client_for, monkeypat
     # a new response changes the data version: recomputed, and counted
     version = campaign.version
     answers = Response.objects.filter(campaign=campaign, included=True).first().answers
-    Response.objects.create(
+    added = Response.objects.create(
         campaign=campaign,
         version=version,
         org_unit=org.team_a,
         source=ResponseSource.API,
         answers=answers,
-        values=domain.pack(version.items, answers),
         submitted_at=timezone.now() - timedelta(days=3),
     )
+    services.write_values([added], [domain.pack(version.items, answers)])
     assert api_report(api, campaign)["n"] == n + 1 and len(calls) == 3
     assert api_report(api, campaign)["n"] == n + 1 and len(calls) == 3
     # so does an analyst's decision

@@ -96,6 +96,7 @@ def _fill(
     ]
     kind = rng.random(n)
     rows = []
+    packed: list[bytes] = []
     prev_ip = prev_dev = ""
     tag = campaign.code
     for i in range(n):
@@ -132,10 +133,11 @@ def _fill(
                 ip=ip,
                 device=dev,
                 answers=a,
-                values=domain.pack(version.items, a),
             )
         )
+        packed.append(domain.pack(version.items, a))
     Response.objects.bulk_create(rows, batch_size=2000)
+    services.write_values(rows, packed)
     return int(services.clean_campaign(campaign=campaign)["excluded"])
 
 

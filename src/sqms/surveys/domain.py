@@ -248,22 +248,78 @@ def check_answers(
     return out
 
 
+PACK_INT8, PACK_F4, PACK_F8 = 1, 2, 3  # the format byte that starts a packed row
+INT8_MISSING = -128
+
+
+def pack_row(row: np.ndarray) -> bytes:
+    """One row of floats (NaN = missing) as the most compact exact layout: the format byte, then int8
+    codes (-128 = missing) when every value is an integer in [-127, 127], else float32 when every value
+    survives the round trip, else float64; all little-endian."""
+    row = np.asarray(row, dtype=np.float64)
+    ok = ~np.isnan(row)
+    vals = row[ok]
+    if not len(vals) or (np.all(vals == np.rint(vals)) and np.all(np.abs(vals) <= 127)):
+        codes = np.full(len(row), INT8_MISSING, dtype=np.int8)
+        codes[ok] = vals.astype(np.int8)
+        return bytes((PACK_INT8,)) + codes.tobytes()
+    as32 = row.astype("<f4")
+    if np.array_equal(as32.astype(np.float64), row, equal_nan=True):
+        return bytes((PACK_F4,)) + as32.tobytes()
+    return bytes((PACK_F8,)) + row.astype("<f8").tobytes()
+
+
 def pack(item_list: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]) -> bytes:
-    """The numeric items of ``answers`` as little-endian float64 bytes, NaN where unanswered."""
-    row = np.full(len(item_list), np.nan, dtype="<f8")
+    """The numeric items of ``answers`` in the order of ``item_list``, packed by :func:`pack_row`."""
+    row = np.full(len(item_list), np.nan, dtype=np.float64)
     for i, it in enumerate(item_list):
         v = answers.get(it["code"])
         if isinstance(v, int | float) and not isinstance(v, bool):
             row[i] = float(v)
-    return row.tobytes()
+    return pack_row(row)
 
 
-def unpack(rows: Iterable[bytes], k: int) -> np.ndarray:
-    """Stack packed rows into an n × k float64 matrix (one copy, no parsing)."""
-    buf = b"".join(bytes(r) for r in rows)
+def unpack_row(data: bytes | memoryview | None, k: int) -> np.ndarray:
+    """One packed row back to k floats (NaN = missing). Reads every layout: int8 / float32 / float64
+    with their format byte, and the legacy headerless float64 rows; empty or missing data = all NaN."""
+    raw = bytes(data) if data is not None else b""
+    if raw and len(raw) == k + 1 and raw[0] == PACK_INT8:
+        codes = np.frombuffer(raw, dtype=np.int8, offset=1)
+        out = codes.astype(np.float64)
+        out[codes == INT8_MISSING] = np.nan
+        return out
+    if raw and len(raw) == 4 * k + 1 and raw[0] == PACK_F4:
+        return np.frombuffer(raw, dtype="<f4", offset=1).astype(np.float64)
+    if raw and len(raw) == 8 * k + 1 and raw[0] == PACK_F8:
+        return np.frombuffer(raw, dtype="<f8", offset=1).astype(np.float64)
+    if len(raw) == 8 * k:  # before the compact layout: headerless float64
+        return np.frombuffer(raw, dtype="<f8").astype(np.float64)
+    if not raw:
+        return np.full(k, np.nan)
+    raise ValueError(f"a packed row of {len(raw)} bytes does not fit {k} items")
+
+
+def unpack(rows: Iterable[bytes | memoryview | None], k: int) -> np.ndarray:
+    """Stack packed rows into an n × k float64 matrix (NaN = missing). When every row is int8 (the usual
+    case: scale answers), this is one ``frombuffer`` over the joined bytes and one conversion."""
+    parts = [b"" if r is None else r if isinstance(r, bytes) else bytes(r) for r in rows]
+    n = len(parts)
     if k == 0:
-        return np.zeros((0, 0))
-    return np.frombuffer(buf, dtype="<f8").reshape(-1, k)
+        return np.zeros((n, 0))
+    buf = b"".join(parts)
+    if n and len(buf) == n * (k + 1) and all(len(p) == k + 1 for p in parts):
+        block = np.frombuffer(buf, dtype=np.int8).reshape(n, k + 1)
+        if np.all(block[:, 0] == PACK_INT8):
+            codes = block[:, 1:]
+            out = codes.astype(np.float64)
+            out[codes == INT8_MISSING] = np.nan
+            return out
+    if len(buf) == n * 8 * k and all(len(p) == 8 * k for p in parts):  # legacy float64 rows
+        return np.frombuffer(buf, dtype="<f8").reshape(n, k).astype(np.float64)
+    out = np.empty((n, k), dtype=np.float64)
+    for i, p in enumerate(parts):
+        out[i] = unpack_row(p, k)
+    return out
 
 
 def score(matrix: np.ndarray, item_list: Sequence[Mapping[str, Any]]) -> np.ndarray:
@@ -444,6 +500,55 @@ def top_box(values: np.ndarray, hi: float, boxes: int = 2) -> dict[str, float] |
     if not len(v):
         return None
     return {"n": len(v), "share": float((v > hi - boxes).mean())}
+
+
+ROLLUP_FIELDS = ("csat_n", "csat_top", "nps_n", "nps_promoters", "nps_detractors")
+
+
+def csat_nps_items(item_list: Sequence[Mapping[str, Any]]) -> tuple[list[int], list[int]]:
+    """Columns counted for CSAT (Likert items without a dimension — the overall satisfaction questions —
+    that are not attention checks) and for NPS (the 0-10 items)."""
+    csat = [
+        j
+        for j, it in enumerate(item_list)
+        if it.get("type") == "likert"
+        and not it.get("dimension")
+        and not it.get("attention")
+        and it.get("max")
+    ]
+    nps_cols = [j for j, it in enumerate(item_list) if it.get("type") == "nps"]
+    return csat, nps_cols
+
+
+def rollup_counts(matrix: np.ndarray, item_list: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """n × 5 integer counts per response, in the order of ``ROLLUP_FIELDS``: CSAT answers, of which in
+    the top two boxes (> max − 2), NPS answers, promoters (>= 9), detractors (<= 6)."""
+    csat, nps_cols = csat_nps_items(item_list)
+    out = np.zeros((matrix.shape[0], len(ROLLUP_FIELDS)), dtype=np.int64)
+    for j in csat:
+        col = matrix[:, j]
+        ok = ~np.isnan(col)
+        out[:, 0] += ok
+        out[:, 1] += ok & (np.nan_to_num(col, nan=-1e9) > float(item_list[j]["max"]) - 2)
+    for j in nps_cols:
+        col = matrix[:, j]
+        ok = ~np.isnan(col)
+        out[:, 2] += ok
+        out[:, 3] += ok & (np.nan_to_num(col, nan=-1e9) >= 9)
+        out[:, 4] += ok & (np.nan_to_num(col, nan=1e9) <= 6)
+    return out
+
+
+def rollup_figures(counts: Mapping[str, int]) -> dict[str, float | None]:
+    """CSAT (% of CSAT answers in the top two boxes) and NPS (% promoters − % detractors) from summed
+    counts; ``None`` without answers."""
+    csat_n, nps_n = counts.get("csat_n", 0), counts.get("nps_n", 0)
+    return {
+        "csat": 100.0 * counts.get("csat_top", 0) / csat_n if csat_n else None,
+        "nps": 100.0 * (counts.get("nps_promoters", 0) - counts.get("nps_detractors", 0)) / nps_n
+        if nps_n
+        else None,
+    }
 
 
 def alpha_level(alpha: float) -> str:

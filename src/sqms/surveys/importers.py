@@ -169,6 +169,7 @@ def import_responses(
     seen_ids: dict[str, int] = {}
     now = timezone.now()
     pending: list[Response] = []
+    packed: list[bytes] = []
     for line, values in table.rows:
         row_errors: list[RowError] = []
         raw_answers: dict[str, list[str]] = {}
@@ -241,13 +242,17 @@ def import_responses(
                 duration_s=duration,
                 ip=ip,
                 answers=answers,
-                values=domain.pack(version.items, answers),
             )
         )
+        packed.append(domain.pack(version.items, answers))
     if report.errors or dry_run:
         return report
     with transaction.atomic():
+        from sqms.surveys.services import refresh_rollup, write_values
+
         Response.objects.bulk_create(pending, batch_size=1000)
+        write_values(pending, packed)
+        refresh_rollup(campaign)
         audit.record(
             actor=actor,
             action=AuditAction.IMPORT,

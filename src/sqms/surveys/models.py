@@ -7,10 +7,17 @@ Design notes
   draft into a :class:`SurveyVersion` whose ``definition`` JSON holds the exact wording; campaigns and
   responses point at a version, so an answer always stays tied to the text the respondent saw. Once a
   version has responses, publishing again makes a new version (see ``services.publish_survey``).
-* A response stores its answers twice: ``answers`` (JSON, every answer as given, including texts and
-  multiple choices) and ``values`` — the numeric items of its version packed as little-endian float64
-  (NaN = missing) in the order of ``SurveyVersion.items``. Building the respondents × items matrix for
-  analysis is then one ``numpy.frombuffer`` per row, with no JSON parsing.
+* A response stores its answers twice: ``answers`` (JSON on :class:`Response`, every answer as given,
+  including texts and multiple choices) and the numeric items of its version packed into a compact blob
+  in the order of ``SurveyVersion.items``, in a table of its own (:class:`ResponseValues`, one narrow row
+  per response) so that building the respondents × items matrix for analysis reads only those bytes —
+  no JSON, no wide rows. The blob is one format byte then the values: int8 codes (-128 = missing) when
+  every answer is a small integer (Likert, NPS, stars, coded choices: 31 bytes for 30 items), else
+  float32 when that is exact, else float64 (NaN = missing); see ``domain.pack`` / ``domain.unpack``.
+* :class:`SurveyDayRollup` keeps, per unit × day × campaign, the counts behind CSAT (top-2-box) and NPS of
+  the included responses, for dashboard tiles; submissions add to it, cleaning, imports and analysts'
+  decisions recompute the cells they touch, and ``services.rebuild_rollup`` rebuilds it from the
+  responses.
 * Nothing is deleted: cleaning writes ``flags`` (rule + reason) and ``included``; an analyst's manual
   decision (``override``) wins over the rules and survives re-cleaning.
 """
@@ -18,6 +25,7 @@ Design notes
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -378,8 +386,15 @@ class Override(models.TextChoices):
     EXCLUDE = "exclude", _("Exclude")
 
 
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def values_list(self, *fields: Any, **kwargs: Any) -> Any:
+        """``"values"`` still names the packed numeric items (now ``numeric__data``, in
+        :class:`ResponseValues`) for readers outside this app; ``domain.unpack`` reads either layout."""
+        return super().values_list(*("numeric__data" if f == "values" else f for f in fields), **kwargs)
+
+
 class Response(models.Model):
-    """One submitted questionnaire. ``values`` packs the numeric items (see the module docstring)."""
+    """One submitted questionnaire; its packed numeric items are in :class:`ResponseValues`."""
 
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="responses"
@@ -408,7 +423,6 @@ class Response(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     device = models.CharField(_("device"), max_length=64, blank=True)
     answers = models.JSONField(_("answers"), default=dict)
-    values = models.BinaryField(_("numeric values"), default=b"")
     flags = models.JSONField(_("cleaning flags"), default=list, blank=True)
     override = models.CharField(
         _("analyst decision"), max_length=8, choices=Override.choices, blank=True, default=""
@@ -417,11 +431,17 @@ class Response(models.Model):
     included = models.BooleanField(_("included in analysis"), default=True)
     cleaned_at = models.DateTimeField(_("cleaned at"), null=True, blank=True)
 
+    objects = ResponseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
         ordering = ["-submitted_at", "-id"]
-        indexes = [models.Index(fields=["campaign", "submitted_at"], name="surveys_resp_camp_idx")]
+        indexes = [
+            models.Index(fields=["campaign", "submitted_at"], name="surveys_resp_camp_idx"),
+            # covers the analysis filter (campaign, version, included) without reading the wide rows
+            models.Index(fields=["campaign", "version", "included"], name="surveys_resp_matrix_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "external_id"],
@@ -432,3 +452,70 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.campaign}"
+
+
+class RowidOneToOneField(models.OneToOneField):  # type: ignore[type-arg]
+    """A one-to-one primary key declared ``integer`` on SQLite, so that it is the table's rowid (a
+    ``bigint`` primary key would get a separate index, and every read would go through it)."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+    def rel_db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().rel_db_type(connection)
+
+
+class ResponseValues(models.Model):
+    """The numeric items of one response packed by ``domain.pack`` (see the module docstring); the
+    primary key is the response's id (the SQLite rowid), so reading them in id order is one scan."""
+
+    response = RowidOneToOneField(
+        Response,
+        verbose_name=_("survey response"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="numeric",
+    )
+    data = models.BinaryField(_("numeric values"))
+
+    class Meta:
+        verbose_name = _("numeric values")
+        verbose_name_plural = _("numeric values")
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class SurveyDayRollup(models.Model):
+    """Counts of the included responses of one campaign in one unit on one (local) day: responses, CSAT
+    answers (overall Likert items without a dimension) and their top-2-box, NPS answers, promoters
+    (9-10) and detractors (0-6)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    responses = models.PositiveIntegerField(_("responses"), default=0)
+    csat_n = models.PositiveIntegerField(_("CSAT answers"), default=0)
+    csat_top = models.PositiveIntegerField(_("CSAT top-2-box"), default=0)
+    nps_n = models.PositiveIntegerField(_("NPS answers"), default=0)
+    nps_promoters = models.PositiveIntegerField(_("promoters"), default=0)
+    nps_detractors = models.PositiveIntegerField(_("detractors"), default=0)
+
+    class Meta:
+        verbose_name = _("daily survey rollup")
+        verbose_name_plural = _("daily survey rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "day", "campaign"], name="uniq_survey_day_rollup")
+        ]
+        indexes = [models.Index(fields=["day"], name="surveys_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.org_unit_id} {self.day}"

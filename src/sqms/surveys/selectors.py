@@ -93,12 +93,72 @@ def filtered(user: Any, campaign: Campaign, f: Filters) -> QuerySet[Response]:
     return qs
 
 
-def matrix(qs: QuerySet[Response], version: SurveyVersion) -> np.ndarray:
-    """Respondents × numeric items of ``version`` (raw codes, NaN = missing)."""
-    return domain.unpack(
-        qs.filter(version=version).values_list("values", flat=True).iterator(chunk_size=5000),
-        len(version.items),
+def packed_rows(qs: QuerySet[Response]) -> Iterable[bytes | memoryview | None]:
+    """The packed numeric items of the responses of ``qs``, in response id order, straight from the
+    database cursor: the filter runs as a subquery (served by an index), only the narrow
+    ``ResponseValues`` rows are read, and no model or row objects are built."""
+    from django.db import connections
+
+    from sqms.surveys.models import ResponseValues
+
+    rows = (
+        ResponseValues.objects.using(qs.db)
+        .filter(response_id__in=qs.order_by().values("pk"))
+        .order_by("response_id")
+        .values_list("data", flat=True)
     )
+    sql, params = rows.query.sql_with_params()
+    with connections[qs.db].cursor() as cur:
+        cur.execute(sql, params)
+        while batch := cur.fetchmany(10_000):
+            for (data,) in batch:
+                yield data
+
+
+def matrix(qs: QuerySet[Response], version: SurveyVersion) -> np.ndarray:
+    """Respondents × numeric items of ``version`` (raw codes, NaN = missing), rows in response id order."""
+    return domain.unpack(packed_rows(qs.filter(version=version)), len(version.items))
+
+
+def csat_nps_by_unit(
+    unit_paths: Iterable[str], start: date, end: date
+) -> dict[str, dict[str, float | int | None]]:
+    """CSAT (% top-2-box of the overall Likert items) and NPS of the included responses of each unit
+    path's subtree over the inclusive local days ``start`` … ``end``, with ``n`` = responses; read from the
+    daily rollup (one grouped query, whatever the number of paths and responses). Not scoped: callers
+    (dashboard tiles, KPI sources) pass the paths the user may see."""
+    from django.db.models import Sum
+
+    from sqms.surveys.models import SurveyDayRollup
+
+    paths = list(dict.fromkeys(unit_paths))
+    out: dict[str, dict[str, float | int | None]] = {p: {"csat": None, "nps": None, "n": 0} for p in paths}
+    if not paths:
+        return out
+    fields = ("responses", *domain.ROLLUP_FIELDS)
+    rows = (
+        SurveyDayRollup.objects.filter(day__gte=start, day__lte=end)
+        .filter(_path_q(paths))
+        .values("org_unit__path")
+        .annotate(**{f: Sum(f) for f in fields})
+        .order_by()
+    )
+    sums: dict[str, dict[str, int]] = {p: dict.fromkeys(fields, 0) for p in paths}
+    for row in rows:
+        for p in paths:
+            if row["org_unit__path"].startswith(p):
+                for f in fields:
+                    sums[p][f] += int(row[f] or 0)
+    for p, c in sums.items():
+        out[p] = {**domain.rollup_figures(c), "n": c["responses"]}
+    return out
+
+
+def _path_q(paths: Sequence[str]) -> Q:
+    q = Q()
+    for p in sorted(paths):
+        q |= Q(org_unit__path__startswith=p)
+    return q
 
 
 def _safe(fn: Any, *args: Any, **kwargs: Any) -> Any:

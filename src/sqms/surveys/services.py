@@ -11,10 +11,10 @@ import json
 import random
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,8 +32,10 @@ from sqms.surveys.models import (
     Question,
     Response,
     ResponseSource,
+    ResponseValues,
     Section,
     Survey,
+    SurveyDayRollup,
     SurveyStatus,
     SurveyVersion,
     Token,
@@ -650,16 +652,111 @@ def submit_response(
         device=device[:64],
         answers=checked.answers,
         external_id=external_id[:60],
-        values=domain.pack(version.items, checked.answers),
     )
+    packed = domain.pack(version.items, checked.answers)
     try:
         with transaction.atomic():
             response.save()
     except IntegrityError as exc:
         raise Conflict(_("This response was already recorded."), code="used") from exc
+    ResponseValues.objects.create(response=response, data=packed)
+    rollup_add(response, packed, version)
     if token is not None:
         Token.objects.filter(pk=token.pk).update(used_at=now, partial={})
     return response
+
+
+# --- daily rollup (CSAT / NPS counts per unit × day × campaign) ---------------------------------------------
+
+
+def local_day(when: datetime) -> date:
+    """The day of ``when`` in the site's time zone (the rollup's day)."""
+    return timezone.localtime(when, timezone.get_default_timezone()).date()
+
+
+def _upsert_sql() -> str:
+    table = connection.ops.quote_name(SurveyDayRollup._meta.db_table)
+    cols = ["responses", *domain.ROLLUP_FIELDS]
+    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
+    return (
+        f"INSERT INTO {table} (campaign_id, org_unit_id, day, {', '.join(cols)}) "
+        f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(cols))}) "
+        f"ON CONFLICT (org_unit_id, day, campaign_id) DO UPDATE SET {adds}"
+    )
+
+
+def rollup_add(response: Response, packed: bytes, version: SurveyVersion) -> None:
+    """Count one new included response into its unit × day × campaign cell (one upsert)."""
+    if not response.included:
+        return
+    counts = domain.rollup_counts(domain.unpack([packed], len(version.items)), version.items)[0]
+    day = connection.ops.adapt_datefield_value(local_day(response.submitted_at))
+    with connection.cursor() as cur:
+        cur.execute(
+            _upsert_sql(),
+            [response.campaign_id, response.org_unit_id, day, 1, *(int(c) for c in counts)],
+        )
+
+
+def write_values(responses: Sequence[Response], packed: Sequence[bytes]) -> None:
+    """Store the packed numeric items of freshly bulk-created responses (their pks set)."""
+    ResponseValues.objects.bulk_create(
+        [ResponseValues(response_id=r.pk, data=p) for r, p in zip(responses, packed, strict=True)],
+        batch_size=2000,
+    )
+
+
+def refresh_rollup(campaign: Campaign, *, unit_id: int | None = None, day: date | None = None) -> int:
+    """Recompute the rollup cells of ``campaign`` from its included responses — all of them, or only
+    the cell of ``unit_id`` on ``day``. Returns the number of cells written."""
+    from collections import defaultdict
+
+    qs = Response.objects.filter(campaign=campaign, included=True)
+    cells = SurveyDayRollup.objects.filter(campaign=campaign)
+    if unit_id is not None and day is not None:
+        start = datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+        qs = qs.filter(
+            org_unit_id=unit_id, submitted_at__gte=start, submitted_at__lt=start + timedelta(days=1)
+        )
+        cells = cells.filter(org_unit_id=unit_id, day=day)
+    totals: dict[tuple[int, date], Any] = defaultdict(lambda: [0] * (1 + len(domain.ROLLUP_FIELDS)))
+    for version in SurveyVersion.objects.filter(pk__in=qs.values("version_id").distinct()):
+        rows = list(qs.filter(version=version).values_list("org_unit_id", "submitted_at", "numeric__data"))
+        if not rows:
+            continue
+        counts = domain.rollup_counts(domain.unpack((r[2] for r in rows), len(version.items)), version.items)
+        for (uid, when, _data), c in zip(rows, counts.tolist(), strict=True):
+            cell = totals[(uid, local_day(when))]
+            cell[0] += 1
+            for i, v in enumerate(c, start=1):
+                cell[i] += v
+    cells.delete()
+    SurveyDayRollup.objects.bulk_create(
+        [
+            SurveyDayRollup(
+                campaign=campaign,
+                org_unit_id=uid,
+                day=d,
+                responses=v[0],
+                **dict(zip(domain.ROLLUP_FIELDS, v[1:], strict=True)),
+            )
+            for (uid, d), v in totals.items()
+        ],
+        batch_size=1000,
+    )
+    return len(totals)
+
+
+def rebuild_rollup(campaigns: Any = None) -> int:
+    """Rebuild the whole rollup (or that of the given campaigns) from the responses."""
+    written = 0
+    with transaction.atomic():
+        if campaigns is None:
+            SurveyDayRollup.objects.all().delete()
+            campaigns = Campaign.objects.filter(pk__in=Response.objects.values("campaign_id").distinct())
+        for campaign in campaigns:
+            written += refresh_rollup(campaign)
+    return written
 
 
 # --- data push from an external survey tool ----------------------------------------------------------------
@@ -794,7 +891,6 @@ def clean_campaign(
             .select_related("token")
             .only(
                 "pk",
-                "values",
                 "duration_s",
                 "submitted_at",
                 "ip",
@@ -808,8 +904,13 @@ def clean_campaign(
         )
         if not rows:
             continue
+        packed = dict(
+            ResponseValues.objects.filter(response__campaign=campaign, response__version=version).values_list(
+                "response_id", "data"
+            )
+        )
         data = domain.CleaningInput(
-            matrix=domain.unpack((r.values for r in rows), len(version.items)),
+            matrix=domain.unpack((packed.get(r.pk) for r in rows), len(version.items)),
             items=version.items,
             durations=[r.duration_s for r in rows],
             submitted=[r.submitted_at.timestamp() for r in rows],
@@ -829,6 +930,7 @@ def clean_campaign(
                 r.flags, r.included, r.cleaned_at = f, inc, now
                 changed.append(r)
         Response.objects.bulk_update(changed, ["flags", "included", "cleaned_at"], batch_size=1000)
+    refresh_rollup(campaign)
     audit.record(
         actor=actor or "system",
         action=AuditAction.ACTION,
@@ -858,6 +960,8 @@ def decide(*, actor: Any, response: Response, decision: str, reason: str = "") -
     locked.override, locked.override_reason = decision, reason.strip()[:300]
     locked.included = domain.included(locked.flags, decision)
     locked.save(update_fields=["override", "override_reason", "included"])
+    if locked.included != before["included"]:
+        refresh_rollup(locked.campaign, unit_id=locked.org_unit_id, day=local_day(locked.submitted_at))
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,
