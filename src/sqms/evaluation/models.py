@@ -165,7 +165,7 @@ def is_month(value: object) -> bool:
 
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("evaluation plan", "In progress")
     DONE = "done", _("Done")
 
 
@@ -180,7 +180,7 @@ class Plan(BusinessRecord):
     )
     org_unit = models.ForeignKey(
         "org.OrgUnit",
-        verbose_name=_("scope"),
+        verbose_name=pgettext_lazy("evaluation plan", "scope"),
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The plan covers this unit's subtree."),
