@@ -180,7 +180,10 @@ def _read_both(tmp_path, content: bytes, items=None):
 @pytest.mark.parametrize(
     ("content", "numeric"),
     [
-        (b"q1,q2,q3\n1,2,3\n4,5,6\n", True),
+        (b"q1,q2,q3\n1,2,3\n4,5,6\n", True),  # one digit per field: parsed as bytes
+        (b"q1,q2,q3\n1,2,3\n4,5,-\n", False),  # one character per field, not all digits
+        (b"q1,q2,q3\n1,2,3\n4,5,.\n", False),
+        (b"q1,q2,q3\n10,2,3\n4,5,6\n", True),
         (b"\xef\xbb\xbfq1,q2,q3\r\n1,2,3\r\n4,5,6", True),  # BOM, CRLF, no final newline
         (b"q1,q2,q3\n1.5,-2,3e1\n4,5,6\n", True),
         (b"q1,q2,q3\n1,+5,3\n4,5,6\n", False),  # polars reads +5 as text

@@ -23,7 +23,8 @@ def test_nps_against_respondent_scores() -> None:
     z = sps.norm.isf(0.025)
     assert res.ci == pytest.approx((res.nps - z * se, res.nps + z * se), abs=1e-9)
     assert res.promoters + res.passives + res.detractors == res.n
-    assert "NPS" in res.verdict().en
+    v = res.verdict()
+    assert v.code == "nps.value" and v.params == {"value": res.nps, "low": res.ci[0], "high": res.ci[1]}
     with pytest.raises(StatsError, match="0 to 10"):
         nps([11, 3])
 

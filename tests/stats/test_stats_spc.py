@@ -274,7 +274,11 @@ def test_nelson_rules_on_hand_built_series() -> None:
 def test_signal_verdict_and_dict() -> None:
     res = spc.c_chart([3, 5, 2, 7, 4, 6, 3, 2, 15, 4])
     s = res.signals[0]
-    assert s.verdict().en.startswith("Rule WE1") and "第 9 点" in s.verdict().zh
+    assert s.verdict().to_dict() == {
+        "code": "spc.signal",
+        "params": {"rule": "WE1", "chart": "c", "points": [9]},
+        "level": "poor",
+    }
     d = res.to_dict()
     assert d["charts"][0]["signals"][0]["points"] == [8]
 

@@ -147,7 +147,7 @@ class Signal:
     description_zh: str
 
     def verdict(self) -> Verdict:
-        return spc_signal(self.rule, self.description_zh, self.description_en, list(self.points))
+        return spc_signal(self.rule, list(self.points), self.chart)
 
     def to_dict(self) -> dict[str, Any]:
         return {

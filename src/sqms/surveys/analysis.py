@@ -1,6 +1,6 @@
 """The survey analysis report, computed from the included response matrix with :mod:`sqms.stats`.
 
-Pure: numpy, :mod:`sqms.stats` and the survey definition only (no Django, no database), so the page, the
+Pure: numpy, :mod:`sqms.stats`, the survey definition and gettext only (no database), so the page, the
 API, the Excel export and the background task all share one computation and one JSON document. The
 caller (``selectors.analysis``) builds the matrix from the packed answers of the *included* responses
 of a campaign's version, filtered by unit subtree and period, and adds the data-quality summary.
@@ -20,9 +20,12 @@ Which items go where
       mean of all scale items), and no key-driver analysis is made.
     * **SERVQUAL**: expectation and perception items paired by their pair key.
 
-Every result carries a plain-language sentence in Chinese and English: :mod:`sqms.stats.verdicts` where
-it has one, and the sentences below (same style, same thresholds documented there) for the results it
-does not cover (data quality, descriptives, correlation, gaps, IPA, drivers, loadings).
+Every result carries a plain-language sentence in Chinese and English. :mod:`sqms.stats.verdicts` gives
+a code and numbers (``alpha.good``, ``{"value": 0.862, "scope": "overall"}``); :func:`say` words it in
+both languages through this app's catalogue (:data:`VERDICT_TEXTS`), with dimension codes replaced by
+their names in each language, and keeps the code and parameters next to the sentences. The sentences
+below (same style) cover the results that have no verdict (data quality, descriptives, correlation,
+gaps, IPA, drivers, loadings).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sqms import stats
 from sqms.stats import StatsError, verdicts
@@ -83,8 +89,249 @@ def matrix_json(a: Any) -> list[list[float | None]]:
     return [nums(row) for row in np.asarray(a, dtype=np.float64)]
 
 
-def say(v: Verdict) -> dict[str, str]:
-    return v.to_dict()
+class Said:
+    """A sentence already written in both languages (the results :mod:`sqms.stats.verdicts` has no code for)."""
+
+    __slots__ = ("en", "level", "zh")
+
+    def __init__(self, zh: str, en: str, level: str) -> None:
+        self.zh, self.en, self.level = zh, en, level
+
+    def to_dict(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en, "level": self.level}
+
+
+LANGUAGES = (("zh", "zh-hans"), ("en", "en"))
+NAME_PARAMS = ("dimension", "a", "b")  # verdict parameters holding dimension codes
+
+
+def say(v: Verdict | Said, names: _Names | None = None) -> dict[str, Any]:
+    """The sentence of a result in Chinese and English: ``{"zh", "en", "level"}``, plus ``code`` and
+    ``params`` for a verdict of :mod:`sqms.stats.verdicts` (worded by :func:`verdict_text`)."""
+    if isinstance(v, Said):
+        return v.to_dict()
+    out: dict[str, Any] = {}
+    for key, language in LANGUAGES:
+        params = dict(v.params)
+        if names is not None:
+            for p in NAME_PARAMS:
+                if p in params:
+                    params[p] = names.dim(str(params[p]), key)
+        with translation.override(language):
+            out[key] = verdict_text(v.code, params)
+    return {**out, "level": v.level, "code": v.code, "params": v.to_dict()["params"]}
+
+
+def _n(x: Any, digits: int = 3) -> str:
+    return f"{float(x):.{digits}f}"
+
+
+def _t(x: Any) -> str:
+    """A threshold as written by hand (0.3, 0.85, 60)."""
+    return f"{float(x):g}"
+
+
+def _alpha_text(p: Mapping[str, Any]) -> str:
+    v = {"value": _n(p["value"]), "dimension": p.get("dimension", "")}
+    overall = p.get("scope") == "overall"
+    level = p["level"]
+    if level == "very_good":
+        return (
+            _("Overall Cronbach's α = %(value)s: very good reliability.")
+            if overall
+            else _("Dimension “%(dimension)s” Cronbach's α = %(value)s: very good reliability.")
+        ) % v
+    if level == "good":
+        return (
+            _("Overall Cronbach's α = %(value)s: good reliability.")
+            if overall
+            else _("Dimension “%(dimension)s” Cronbach's α = %(value)s: good reliability.")
+        ) % v
+    if level == "acceptable":
+        return (
+            _("Overall Cronbach's α = %(value)s: acceptable reliability.")
+            if overall
+            else _("Dimension “%(dimension)s” Cronbach's α = %(value)s: acceptable reliability.")
+        ) % v
+    return (
+        _("Overall Cronbach's α = %(value)s: questionable reliability.")
+        if overall
+        else _("Dimension “%(dimension)s” Cronbach's α = %(value)s: questionable reliability.")
+    ) % v
+
+
+def _ave_cr_text(p: Mapping[str, Any], which: str) -> str:
+    v = {
+        "dimension": p["dimension"],
+        "ave": _n(p["ave"]),
+        "cr": _n(p["cr"]),
+        "ave_min": _t(p["ave_min"]),
+        "cr_min": _t(p["cr_min"]),
+    }
+    if which == "good":
+        return _("Dimension “%(dimension)s”: AVE = %(ave)s, CR = %(cr)s: good convergent validity.") % v
+    if which == "low_ave":
+        return (
+            _(
+                "Dimension “%(dimension)s”: AVE = %(ave)s, CR = %(cr)s (AVE below %(ave_min)s): "
+                "weak convergent validity."
+            )
+            % v
+        )
+    if which == "low_cr":
+        return (
+            _(
+                "Dimension “%(dimension)s”: AVE = %(ave)s, CR = %(cr)s (CR below %(cr_min)s): "
+                "weak convergent validity."
+            )
+            % v
+        )
+    return (
+        _(
+            "Dimension “%(dimension)s”: AVE = %(ave)s, CR = %(cr)s (AVE below %(ave_min)s, CR below "
+            "%(cr_min)s): weak convergent validity."
+        )
+        % v
+    )
+
+
+def _kmo_text(p: Mapping[str, Any], which: str) -> str:
+    v = {"value": _n(p["value"])}
+    texts = {
+        "marvelous": lambda: _("KMO = %(value)s (marvelous): suitable for factor analysis."),
+        "meritorious": lambda: _("KMO = %(value)s (meritorious): suitable for factor analysis."),
+        "middling": lambda: _("KMO = %(value)s (middling): suitable for factor analysis."),
+        "mediocre": lambda: _("KMO = %(value)s (mediocre): suitable for factor analysis."),
+        "miserable": lambda: _("KMO = %(value)s (miserable): barely adequate for factor analysis."),
+        "unacceptable": lambda: _("KMO = %(value)s (unacceptable): not suitable for factor analysis."),
+    }
+    return texts[which]() % v
+
+
+def _bartlett_params(p: Mapping[str, Any]) -> dict[str, str]:
+    return {"chi2": _n(p["chi2"], 2), "df": str(p["df"]), "p": _p(float(p["p"]))}
+
+
+def _htmt_params(p: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "a": p["a"],
+        "b": p["b"],
+        "value": _n(p["value"]),
+        "threshold": _t(p["threshold"]),
+        "liberal": _t(p["liberal"]),
+    }
+
+
+def _variance_params(p: Mapping[str, Any]) -> dict[str, str]:
+    return {"n": str(p["n_factors"]), "percent": _n(p["percent"], 1), "threshold": _t(p["threshold"])}
+
+
+def _points(p: Mapping[str, Any]) -> str:
+    return pgettext("list separator", ", ").join(str(i) for i in p["points"])
+
+
+VERDICT_TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    **{
+        f"alpha.{lv}": (lambda p, lv=lv: _alpha_text({**p, "level": lv}))
+        for lv in ("very_good", "good", "acceptable", "questionable")
+    },
+    **{
+        f"kmo.{w}": (lambda p, w=w: _kmo_text(p, w))
+        for w in ("marvelous", "meritorious", "middling", "mediocre", "miserable", "unacceptable")
+    },
+    "bartlett.significant": lambda p: (
+        _(
+            "Bartlett's test of sphericity χ² = %(chi2)s, df = %(df)s, %(p)s: the items are correlated, "
+            "factor analysis is appropriate."
+        )
+        % _bartlett_params(p)
+    ),
+    "bartlett.not_significant": lambda p: (
+        _(
+            "Bartlett's test of sphericity χ² = %(chi2)s, df = %(df)s, %(p)s: the correlation matrix cannot "
+            "be distinguished from an identity matrix; factor analysis is not appropriate."
+        )
+        % _bartlett_params(p)
+    ),
+    "variance.adequate": lambda p: (
+        _("%(n)s factor(s) explain %(percent)s%% of the variance: adequate.") % _variance_params(p)
+    ),
+    "variance.insufficient": lambda p: (
+        _("%(n)s factor(s) explain %(percent)s%% of the variance, below %(threshold)s%%: insufficient.")
+        % _variance_params(p)
+    ),
+    "citc.low": lambda p: (
+        _(
+            "Item “%(item)s”: corrected item–total correlation %(value)s is below %(threshold)s; consider "
+            "revising or removing it."
+        )
+        % {"item": p["item"], "value": _n(p["value"]), "threshold": _t(p["threshold"])}
+    ),
+    "citc.ok": lambda p: (
+        _("Item “%(item)s”: corrected item–total correlation %(value)s is adequate.")
+        % {"item": p["item"], "value": _n(p["value"])}
+    ),
+    "alpha_if_deleted.raises": lambda p: (
+        _("Deleting item “%(item)s” raises α from %(alpha)s to %(alpha_without)s; consider removing it.")
+        % {"item": p["item"], "alpha": _n(p["alpha"]), "alpha_without": _n(p["alpha_without"])}
+    ),
+    "alpha_if_deleted.keeps": lambda p: (
+        _("Deleting item “%(item)s” does not raise α (%(alpha_without)s); keep it.")
+        % {"item": p["item"], "alpha_without": _n(p["alpha_without"])}
+    ),
+    **{f"ave_cr.{w}": (lambda p, w=w: _ave_cr_text(p, w)) for w in ("good", "low_ave", "low_cr", "low_both")},
+    "htmt.good": lambda p: (
+        _("HTMT between “%(a)s” and “%(b)s” = %(value)s (< %(threshold)s): good discriminant validity.")
+        % _htmt_params(p)
+    ),
+    "htmt.liberal": lambda p: (
+        _(
+            "HTMT between “%(a)s” and “%(b)s” = %(value)s: above the strict %(threshold)s but below the "
+            "liberal %(liberal)s criterion; discriminant validity is acceptable."
+        )
+        % _htmt_params(p)
+    ),
+    "htmt.weak": lambda p: (
+        _("HTMT between “%(a)s” and “%(b)s” = %(value)s (≥ %(liberal)s): weak discriminant validity.")
+        % _htmt_params(p)
+    ),
+    "fornell_larcker.met": lambda p: (
+        _(
+            "Dimension “%(dimension)s”: √AVE exceeds its correlations with the other dimensions "
+            "(Fornell–Larcker criterion met)."
+        )
+        % {"dimension": p["dimension"]}
+    ),
+    "fornell_larcker.not_met": lambda p: (
+        _(
+            "Dimension “%(dimension)s”: √AVE does not exceed its correlation with another dimension "
+            "(Fornell–Larcker criterion not met)."
+        )
+        % {"dimension": p["dimension"]}
+    ),
+    "ahp.consistent": lambda p: (
+        _("Consistency ratio CR = %(cr)s < %(threshold)s: the judgements are acceptably consistent.")
+        % {"cr": _n(p["cr"], 4), "threshold": _t(p["threshold"])}
+    ),
+    "ahp.inconsistent": lambda p: (
+        _(
+            "Consistency ratio CR = %(cr)s ≥ %(threshold)s: the judgements are inconsistent and should be revised."
+        )
+        % {"cr": _n(p["cr"], 4), "threshold": _t(p["threshold"])}
+    ),
+    "nps.value": lambda p: (
+        _("Net Promoter Score NPS = %(value)s (95%% CI %(low)s to %(high)s).")
+        % {"value": _n(p["value"], 1), "low": _n(p["low"], 1), "high": _n(p["high"], 1)}
+    ),
+    "spc.signal": lambda p: (
+        _("Rule %(rule)s: point(s) %(points)s.") % {"rule": p["rule"], "points": _points(p)}
+    ),
+}
+
+
+def verdict_text(code: str, params: Mapping[str, Any]) -> str:
+    """The sentence of a verdict code in the active language."""
+    return VERDICT_TEXTS[code](params)
 
 
 def _f(x: float, digits: int = 3) -> str:
@@ -100,7 +347,7 @@ def _p(p: float) -> str:
 
 def data_quality_sentence(
     total: int, included: int, analysed: int, reasons: Sequence[tuple[str, str, int]]
-) -> Verdict:
+) -> Said:
     """``reasons``: (Chinese name, English name, count) of the exclusion reasons."""
     excluded = total - included
     if excluded:
@@ -113,20 +360,20 @@ def data_quality_sentence(
     zh += f"，分析使用 {analysed} 份有效答卷。"
     en += f"; the analysis uses {analysed} included responses."
     level = "info" if total == 0 or excluded / total <= 0.2 else "acceptable"
-    return Verdict(zh, en, level)  # type: ignore[arg-type]
+    return Said(zh, en, level)
 
 
-def descriptives_sentence(best: tuple[str, float], worst: tuple[str, float]) -> Verdict:
-    return Verdict(
+def descriptives_sentence(best: tuple[str, float], worst: tuple[str, float]) -> Said:
+    return Said(
         f"平均分最高的题项是“{best[0]}”（{best[1]:.2f}），最低的是“{worst[0]}”（{worst[1]:.2f}）。",
         f"The highest mean is item “{best[0]}” ({best[1]:.2f}), the lowest “{worst[0]}” ({worst[1]:.2f}).",
         "info",
     )
 
 
-def loadings_sentence(weak: Sequence[str], cross: Sequence[str], k: int) -> Verdict:
+def loadings_sentence(weak: Sequence[str], cross: Sequence[str], k: int) -> Said:
     if not weak and not cross:
-        return Verdict(
+        return Said(
             f"全部 {k} 个题项在某一因子上的载荷不低于 {SUPPRESS}，且没有交叉载荷，结构清晰。",
             f"All {k} items load at least {SUPPRESS} on one factor without cross-loadings: a clean structure.",
             "good",
@@ -138,21 +385,21 @@ def loadings_sentence(weak: Sequence[str], cross: Sequence[str], k: int) -> Verd
     if cross:
         zh.append(f"题项 {'、'.join(cross)} 在多个因子上的载荷不低于 {SUPPRESS}（交叉载荷）")
         en.append(f"item(s) {', '.join(cross)} load at least {SUPPRESS} on several factors (cross-loadings)")
-    return Verdict(
+    return Said(
         "；".join(zh) + "，建议检查这些题项。",
         "; ".join(en).capitalize() + ": review them.",
         "poor",
     )
 
 
-def correlation_sentence(names: Sequence[str], r: Any, p: Any) -> Verdict:
+def correlation_sentence(names: Sequence[str], r: Any, p: Any) -> Said:
     k = len(names)
     pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
     rs = [float(r[i, j]) for i, j in pairs]
     sig = sum(1 for i, j in pairs if float(p[i, j]) < ALPHA_LEVEL)
     i, j = max(pairs, key=lambda ij: abs(float(r[ij])))
     lo, hi = min(rs), max(rs)
-    return Verdict(
+    return Said(
         f"{len(pairs)} 对维度得分的相关系数在 {lo:.2f} 至 {hi:.2f} 之间，其中 {sig} 对在 0.05 水平显著；"
         f"相关最强的是“{names[i]}”与“{names[j]}”（r = {float(r[i, j]):.3f}，{_p(float(p[i, j]))}）。",
         f"The {len(pairs)} correlations between dimension scores range from {lo:.2f} to {hi:.2f}, {sig} "
@@ -162,7 +409,7 @@ def correlation_sentence(names: Sequence[str], r: Any, p: Any) -> Verdict:
     )
 
 
-def servqual_sentence(overall: float, worst: tuple[str, float] | None) -> Verdict:
+def servqual_sentence(overall: float, worst: tuple[str, float] | None) -> Said:
     if overall < 0:
         zh = f"SERVQUAL 总体差距（感知 − 期望）为 {overall:.2f}，服务表现未达到顾客期望"
         en = f"Overall SERVQUAL gap (perception − expectation) {overall:.2f}: service falls short of expectations"
@@ -177,31 +424,31 @@ def servqual_sentence(overall: float, worst: tuple[str, float] | None) -> Verdic
     else:
         zh += "。"
         en += "."
-    return Verdict(zh, en, level)  # type: ignore[arg-type]
+    return Said(zh, en, level)
 
 
-def ipa_sentence(concentrate: Sequence[str], source: str) -> Verdict:
+def ipa_sentence(concentrate: Sequence[str], source: str) -> Said:
     zh_src = "与总体满意度的相关" if source == "overall" else "与总分的相关"
     en_src = (
         "correlation with overall satisfaction" if source == "overall" else "correlation with the total score"
     )
     if concentrate:
-        return Verdict(
+        return Said(
             f"重要性按{zh_src}推导；落在“重点改进区”（重要性高、表现低）的维度：{'、'.join(concentrate)}。",
             f"Importance derived by {en_src}; in the “concentrate here” quadrant (high importance, low "
             f"performance): {', '.join(concentrate)}.",
             "poor",
         )
-    return Verdict(
+    return Said(
         f"重要性按{zh_src}推导；没有维度落在“重点改进区”（重要性高、表现低）。",
         f"Importance derived by {en_src}; no dimension is in the “concentrate here” quadrant.",
         "good",
     )
 
 
-def drivers_sentence(r2: float, top: tuple[str, float, float], n: int) -> Verdict:
+def drivers_sentence(r2: float, top: tuple[str, float, float], n: int) -> Said:
     name, beta, p = top
-    return Verdict(
+    return Said(
         f"以总体满意度为因变量的回归（n = {n}）中，各维度共解释 R² = {r2:.3f} 的方差；"
         f"影响最大的驱动因素是“{name}”（标准化 β = {beta:.3f}，{_p(p)}）。",
         f"Regressing overall satisfaction on the dimensions (n = {n}) gives R² = {r2:.3f}; the strongest "
@@ -210,17 +457,17 @@ def drivers_sentence(r2: float, top: tuple[str, float, float], n: int) -> Verdic
     )
 
 
-def csat_sentence(code: str, share: float, low: float, high: float) -> Verdict:
-    return Verdict(
+def csat_sentence(code: str, share: float, low: float, high: float) -> Said:
+    return Said(
         f"题项“{code}”满意率（前两档）CSAT = {100 * share:.1f}%（95% 置信区间 {100 * low:.1f}% 至 {100 * high:.1f}%）。",
         f"Item “{code}”: CSAT (top two boxes) = {100 * share:.1f}% (95% CI {100 * low:.1f}% to {100 * high:.1f}%).",
         "info",
     )
 
 
-def not_computable(what_zh: str, what_en: str, reason: str, reason_zh: str | None = None) -> Verdict:
+def not_computable(what_zh: str, what_en: str, reason: str, reason_zh: str | None = None) -> Said:
     """``reason`` in English (the messages of :class:`StatsError` are English), optionally in Chinese."""
-    return Verdict(
+    return Said(
         f"{what_zh}无法计算：{reason_zh or reason}。", f"{what_en} cannot be computed: {reason}.", "info"
     )
 
@@ -291,18 +538,11 @@ class _Names:
         return {"code": code, "name": self.dim(code), "name_en": self.dim(code, "en")}
 
 
-def _both(make: Callable[[str], Verdict]) -> Verdict:
-    """A verdict whose sentence contains names: the Chinese sentence with Chinese names, the English one
-    with English names (``make(lang)`` builds the verdict for one language)."""
+def _both(make: Callable[[str], Said]) -> Said:
+    """A sentence that contains names: the Chinese sentence with Chinese names, the English one
+    with English names (``make(lang)`` builds the sentence for one language)."""
     zh, en = make("zh"), make("en")
-    return Verdict(zh.zh, en.en, zh.level)
-
-
-def _named(make: Callable[..., Verdict], names: _Names, dims: Sequence[str], *args: Any) -> Verdict:
-    """``make(dimension name(s)…, *args)`` with Chinese names in the Chinese sentence, English in the English."""
-    zh = make(*[names.dim(d, "zh") for d in dims], *args)
-    en = make(*[names.dim(d, "en") for d in dims], *args)
-    return Verdict(zh.zh, en.en, zh.level)
+    return Said(zh.zh, en.en, zh.level)
 
 
 def _descriptives(x: np.ndarray, items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -373,7 +613,7 @@ def _alpha_json(res: Any, scope: str | None, names: _Names, items_dim: Mapping[s
                 "sentences": sentences,
             }
         )
-    verdict = _both(lambda lang: verdicts.alpha(res.alpha, None if scope is None else names.dim(scope, lang)))
+    verdict = verdicts.alpha(res.alpha, scope)
     return {
         "dimension": None if scope is None else names.dim_json(scope),
         "k": res.k,
@@ -382,7 +622,7 @@ def _alpha_json(res: Any, scope: str | None, names: _Names, items_dim: Mapping[s
         "alpha_std": num(res.alpha_std),
         "ci": nums(res.ci),
         "level": verdict.level,
-        "sentence": say(verdict),
+        "sentence": say(verdict, names),
         "items": rows,
         "flagged": flags,
     }
@@ -500,9 +740,9 @@ def _validity(parts: Mapping[str, Any], names: _Names, codes: Sequence[str]) -> 
                     "cr": num(cr),
                     "sqrt_ave": num(math.sqrt(ave)) if ave >= 0 else None,
                     "fornell_larcker_ok": cv.fornell_larcker_ok[i],
-                    "sentence": say(_named(verdicts.ave_cr, names, [d], ave, cr)),
+                    "sentence": say(verdicts.ave_cr(d, ave, cr), names),
                     "fornell_larcker_sentence": say(
-                        _named(verdicts.fornell_larcker, names, [d], cv.fornell_larcker_ok[i])
+                        verdicts.fornell_larcker(d, cv.fornell_larcker_ok[i]), names
                     ),
                 }
             )
@@ -511,7 +751,7 @@ def _validity(parts: Mapping[str, Any], names: _Names, codes: Sequence[str]) -> 
             for j in range(i + 1, len(dims)):
                 v = float(cv.htmt[i, j])
                 if math.isfinite(v):
-                    htmt_sentences.append(say(_named(verdicts.htmt, names, [dims[i], dims[j]], v)))
+                    htmt_sentences.append(say(verdicts.htmt(dims[i], dims[j], v), names))
         out["constructs"] = constructs
         out["htmt"] = {
             "dimensions": [names.dim_json(d) for d in dims],
