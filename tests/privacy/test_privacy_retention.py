@@ -96,3 +96,15 @@ def test_retention_table_overrides_the_default(org, world, api_for):
         .status_code
         == 403
     )
+
+
+@pytest.mark.django_db
+def test_periodic_task_runs_the_purge(org, world):
+    from sqms.feedback.models import Ticket
+    from sqms.privacy.tasks import purge_expired_personal_data
+
+    _close(world.tickets[1], timezone.now() - timedelta(days=3 * 365 + 1))
+    counts = purge_expired_personal_data.call_local()
+    assert counts["feedback.ticket"] == 1
+    assert Ticket.objects.get(pk=world.tickets[1].pk).contact_email == ""
+    assert purge_expired_personal_data.call_local()["feedback.ticket"] == 0
