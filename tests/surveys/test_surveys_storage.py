@@ -166,3 +166,23 @@ def test_rollup_follows_submissions_imports_cleaning_and_decisions(org, campaign
     assert selectors.csat_nps_by_unit([], *window) == {}
     empty = selectors.csat_nps_by_unit([org.hq.path], today + timedelta(days=1), today + timedelta(days=2))
     assert empty == {org.hq.path: {"csat": None, "nps": None, "n": 0}}
+
+
+def test_results_and_analysis_templates_have_no_inline_script(org, campaign, client_for):
+    """Strict back-office CSP: the two pages carry their data in json_script blocks and their code in
+    static files."""
+    import re
+    from pathlib import Path
+
+    import sqms.surveys
+
+    folder = Path(sqms.surveys.__file__).parent / "templates" / "surveys"
+    for name in ("analysis.html", "results.html"):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", text) == [], name
+    services.submit_response(campaign=campaign, raw={"csat": ["4"], "nps": ["10"], "resolved": ["1"]})
+    client = client_for(org.quality)
+    page = client.get(f"/surveys/campaigns/{campaign.pk}/results/").content.decode()
+    assert 'id="by-day-data" type="application/json"' in page and "surveys/results.js" in page
+    page = client.get(f"/surveys/campaigns/{campaign.pk}/analysis/").content.decode()
+    assert 'id="analysis-charts" type="application/json"' in page and "surveys/analysis.js" in page

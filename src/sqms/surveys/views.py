@@ -446,7 +446,11 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     f = _filters(request, campaign)
     data = selectors.results(request.user, campaign, f)
     units = _filter_units(campaign)
-    chart = {"labels": [d["day"] for d in data["by_day"]], "values": [d["n"] for d in data["by_day"]]}
+    chart = {
+        "labels": [str(d["day"]) for d in data["by_day"]],
+        "values": [d["n"] for d in data["by_day"]],
+        "label": _("Responses"),
+    }
     return render(
         request,
         "surveys/results.html",
@@ -457,7 +461,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             f=f,
             units=units,
             channels=Channel.choices,
-            chart=json.dumps(chart),
+            chart=chart,
             query=request.GET.urlencode(),
             can_clean=request.user.has_perm("surveys.change_response"),
         ),
