@@ -102,3 +102,35 @@ def test_access_log_page(org, world, client_for):
     html = r.content.decode()
     assert 'id="privacy-log"' in html and "quality" in html
     assert client_for(org.executive).get("/privacy/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_logging_costs_one_insert_per_request_and_model(org, world, api_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sqms.core.masking import register_unmask_listener, unregister_unmask_listener
+    from sqms.org.services import create_customer
+    from sqms.privacy.models import AccessLog
+    from sqms.privacy.services import log_access
+
+    for i in range(30):
+        create_customer(actor=org.quality, name=f"C{i}", phone=f"1390000{i:04d}", org_unit=org.branch_a)
+    api = api_for(org.quality)
+    api.get("/api/v1/customers?limit=50")  # warm caches (content types, permissions)
+
+    def count(listening: bool) -> int:
+        if not listening:
+            unregister_unmask_listener(log_access)
+        try:
+            with CaptureQueriesContext(connection) as ctx:
+                assert api.get("/api/v1/customers?limit=50").status_code == 200
+        finally:
+            register_unmask_listener(log_access)
+        return len(ctx.captured_queries)
+
+    before = AccessLog.objects.count()
+    quiet, logged = count(False), count(True)
+    assert logged - quiet == 1  # one INSERT for 32 customers × 3 fields
+    assert AccessLog.objects.count() == before + 1
+    assert AccessLog.objects.order_by("-pk").first().count == 32
