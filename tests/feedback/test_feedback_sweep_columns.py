@@ -136,7 +136,9 @@ def test_column_sweep_equals_orm_sweep_and_per_ticket_clock(org: Any, make_ticke
     assert {s for _p, _t, s in esc} == {50, 75, 100}
     assert TicketEvent.objects.filter(ticket__in=tickets, kind="priority").exists()
     assert Ticket.objects.filter(pk__in=[t.pk for t in tickets], status="waiting_customer").exists()
-    # idempotent: nothing fires twice and nothing changes
+    # idempotent: nothing fires twice and nothing changes; the incremental re-run reads no ticket
     again = services.sla_sweep(now=now)
+    assert again == {"tickets": 0, "escalations": 0, "breaches": 0}
+    again = services.sla_sweep(now=now, full=True)
     assert again["escalations"] == 0 and again["tickets"] == stats["tickets"]
     assert _snapshot() == (esc, fields)

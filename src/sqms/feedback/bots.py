@@ -1,5 +1,11 @@
 """Group bots (WeCom, DingTalk, Feishu): signed delivery, a 20-a-minute cap per bot with overflow merged
-into one markdown digest, retries with backoff, and the delivery log (:class:`BotDelivery`)."""
+into one markdown digest, retries with backoff, and the delivery log (:class:`BotDelivery`).
+
+:class:`BotDelivery` is an outbox: a row is written with the event that causes it (same transaction),
+claimed by one worker for one post, and marked sent only after the vendor answered OK; a worker
+killed mid-post leaves it pending, and :func:`retry_pending` (every minute) posts it again once the
+claim has expired. Delivery is at least once: a message may arrive twice (killed after the post,
+before the mark), never zero times while the bot accepts it."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from typing import Any
 
 import httpx
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +27,16 @@ from sqms.feedback.models import Bot, BotDelivery, DeliveryStatus
 log = logging.getLogger(__name__)
 
 PER_MINUTE = 20
+#: quick retries inside one run (seconds slept before attempts 2, 3, 4)
 RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0, 9.0)
 TIMEOUT = 5.0
+#: a claim outlives the longest run of one post (4 attempts of TIMEOUT plus the sleeps)
+CLAIM_SECONDS = 120
+#: after a failed run the next one waits RUN_BACKOFF × 4^(runs - 1) seconds: 1, 4, 16 minutes
+RUN_BACKOFF = 60
+MAX_RUNS = 4
+#: a pending message younger than this is left to the task queued for it
+STALE_SECONDS = 30
 
 
 def bots_for(unit: Any, event: str) -> list[Bot]:
@@ -53,14 +68,19 @@ def _enqueue(pk: int) -> None:
 
 
 def sent_last_minute(bot: Bot, now: Any = None) -> int:
+    """Messages the bot got in the last minute, counting those being posted right now."""
     now = now or timezone.now()
     return BotDelivery.objects.filter(
-        bot=bot, sent_at__gt=now - timedelta(seconds=60), status=DeliveryStatus.SENT
+        Q(status=DeliveryStatus.SENT, sent_at__gt=now - timedelta(seconds=60))
+        | Q(status=DeliveryStatus.PENDING, claimed_until__gt=now),
+        bot=bot,
     ).count()
 
 
-def deliver(delivery_id: int, *, sleep: Any = time.sleep) -> str:
-    """Send one queued message, or park it for the digest when the bot's minute budget is used up."""
+def _claim(delivery_id: int, now: Any) -> BotDelivery | str:
+    """Claim a due pending message for one post (it stays pending: a worker killed while posting
+    leaves it to a later run once the claim expires), or park it for the digest when the bot's
+    minute budget is used up. Returns the claimed row or the status that stops it."""
     with transaction.atomic():
         d = (
             BotDelivery.objects.select_for_update(of=("self",))
@@ -68,22 +88,68 @@ def deliver(delivery_id: int, *, sleep: Any = time.sleep) -> str:
             .filter(pk=delivery_id)
             .first()
         )
-        if d is None or d.status not in (DeliveryStatus.PENDING,):
+        if d is None or d.status != DeliveryStatus.PENDING:
             return d.status if d else "missing"
-        if sent_last_minute(d.bot) >= PER_MINUTE:
+        if (d.claimed_until and d.claimed_until > now) or (d.next_attempt_at and d.next_attempt_at > now):
+            return d.status  # being posted by another worker, or waiting for its retry
+        if sent_last_minute(d.bot, now) >= PER_MINUTE:
             d.status = DeliveryStatus.QUEUED
             d.save(update_fields=["status"])
             return d.status
-        d.status = DeliveryStatus.SENT  # claim it so a second worker does not send it again
-        d.sent_at = timezone.now()
-        d.save(update_fields=["status", "sent_at"])
-    ok, response, attempts = post(d.bot, d.title, d.text, sleep=sleep)
-    BotDelivery.objects.filter(pk=d.pk).update(
-        status=DeliveryStatus.SENT if ok else DeliveryStatus.FAILED,
-        attempts=attempts,
-        response=response[:2000],
+        d.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
+        d.save(update_fields=["claimed_until"])
+        return d
+
+
+def deliver(delivery_id: int, *, sleep: Any = time.sleep, now: Any = None) -> str:
+    """Send one pending message: claim it, post it (quick retries), then mark it. Sent only after the
+    vendor answered OK; a failure that may pass (5xx, 429, network) stays pending with its next
+    attempt later (:data:`RUN_BACKOFF`), until :data:`MAX_RUNS` runs have failed; a rejected request
+    (other 4xx, a vendor error code) fails at once. Parked for the digest when the minute budget of
+    the bot is used up."""
+    now = now or timezone.now()
+    claimed = _claim(delivery_id, now)
+    if isinstance(claimed, str):
+        return claimed
+    d = claimed
+    ok, response, attempts, permanent = post(d.bot, d.title, d.text, sleep=sleep)
+    with transaction.atomic():
+        row = BotDelivery.objects.select_for_update(of=("self",)).filter(pk=d.pk).first()
+        if row is None or row.status != DeliveryStatus.PENDING:
+            return row.status if row else "missing"
+        row.attempts += attempts
+        row.response = response[:2000]
+        row.claimed_until = None
+        if ok:
+            row.status, row.sent_at, row.next_attempt_at = DeliveryStatus.SENT, timezone.now(), None
+        elif permanent or row.attempts >= MAX_RUNS * (1 + len(RETRY_DELAYS)):
+            row.status, row.next_attempt_at = DeliveryStatus.FAILED, None
+        else:
+            run = max(row.attempts // (1 + len(RETRY_DELAYS)), 1)
+            row.next_attempt_at = now + timedelta(seconds=RUN_BACKOFF * 4 ** (run - 1))
+        row.save(
+            update_fields=["status", "sent_at", "attempts", "response", "claimed_until", "next_attempt_at"]
+        )
+        return row.status
+
+
+def retry_pending(now: Any = None, *, sleep: Any = time.sleep, limit: int = 200) -> dict[str, int]:
+    """Post the pending messages that are due: never claimed (their task was lost), claimed by a
+    worker that died (claim expired), or waiting for a retry. Run every minute."""
+    now = now or timezone.now()
+    due = (
+        BotDelivery.objects.filter(status=DeliveryStatus.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(created_at__lte=now - timedelta(seconds=STALE_SECONDS))
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
     )
-    return DeliveryStatus.SENT if ok else DeliveryStatus.FAILED
+    out: dict[str, int] = {}
+    for pk in list(due):
+        status = deliver(pk, sleep=sleep, now=now)
+        out[status] = out.get(status, 0) + 1
+    return out
 
 
 def flush_digests(now: Any = None, *, sleep: Any = time.sleep) -> int:
@@ -116,8 +182,9 @@ def flush_digests(now: Any = None, *, sleep: Any = time.sleep) -> int:
     return sent
 
 
-def post(bot: Bot, title: str, text: str, *, sleep: Any = time.sleep) -> tuple[bool, str, int]:
-    """POST the signed message with retries; returns (ok, last response text, attempts)."""
+def post(bot: Bot, title: str, text: str, *, sleep: Any = time.sleep) -> tuple[bool, str, int, bool]:
+    """POST the signed message with quick retries; returns (ok, last response text, attempts, failed
+    for good: the vendor rejected the request, retrying later will not help)."""
     response = ""
     attempts = 0
     for attempt, delay in enumerate((0.0, *RETRY_DELAYS)):
@@ -134,13 +201,13 @@ def post(bot: Bot, title: str, text: str, *, sleep: Any = time.sleep) -> tuple[b
             )
             response = f"{r.status_code} {r.text[:500]}"
             if r.status_code < 300 and _vendor_ok(r):
-                return True, response, attempts
+                return True, response, attempts, False
             if 400 <= r.status_code < 500 and r.status_code != 429:
-                break  # a bad request will not get better by retrying
+                return False, response, attempts, True  # a bad request will not get better by retrying
         except httpx.HTTPError as exc:
             response = f"error {exc}"
         log.warning("bot %s delivery attempt %s failed: %s", bot.pk, attempts, response)
-    return False, response, attempts
+    return False, response, attempts, False
 
 
 def _vendor_ok(r: httpx.Response) -> bool:

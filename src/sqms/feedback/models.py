@@ -320,6 +320,13 @@ class Ticket(BusinessRecord):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     breached = models.BooleanField(_("SLA breached"), default=False, editable=False, db_index=True)
+    # Owned by the SLA sweep (never written by ``save()`` of a loaded ticket, see below): the instant
+    # at which the sweep must look at this ticket again (its next 50/75/100 % crossing, or when a
+    # paused ticket's stored due time falls due); NULL = recompute at the next sweep (new ticket, new
+    # clock event, calendar or policy edited); ``sla_seq`` counts those invalidations so a sweep that
+    # read an older state does not store a stale instant.
+    sla_next_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    sla_seq = models.PositiveIntegerField(default=0, editable=False)
     repeat_of = models.ForeignKey(
         "self",
         verbose_name=_("repeat of"),
@@ -355,9 +362,30 @@ class Ticket(BusinessRecord):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"[:120]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a loaded ticket never writes the sweep's fields back (they may have changed in the
+        database since it was read: a new event, a sweep)."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in SWEEP_OWNED
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+#: Ticket fields written only by the SLA sweep and by :func:`invalidate_sla`.
+SWEEP_OWNED = frozenset({"sla_next_at", "sla_seq"})
+
+#: the timeline kinds the SLA clock reads (other kinds carry nothing for it)
+CLOCK_KINDS = ("created", "status", "reply", "priority", "extension", "transfer", "merge")
+
+
+def invalidate_sla(tickets: models.QuerySet[Ticket]) -> int:
+    """Make the next SLA sweep recompute these tickets (new clock event, calendar or policy edited)."""
+    return tickets.update(sla_next_at=None, sla_seq=models.F("sla_seq") + 1)
 
 
 class EventKind(models.TextChoices):
@@ -405,6 +433,12 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_kind_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding and self.kind in CLOCK_KINDS:  # in the same transaction as the event
+            invalidate_sla(Ticket.objects.filter(pk=self.ticket_id))
 
     @property
     def to_status_label(self) -> str:
@@ -724,6 +758,11 @@ class BotDelivery(models.Model):
     response = models.TextField(_("response"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+    # The outbox: a pending row is due at ``next_attempt_at`` (NULL = now); a worker claims it until
+    # ``claimed_until`` while it posts, and marks it sent or failed only after the post. A worker
+    # killed mid-post leaves the row pending with an expired claim: a later run sends it again.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     digest = models.ForeignKey(
         "self",
         verbose_name=_("digest"),
@@ -744,3 +783,26 @@ class BotDelivery(models.Model):
 
 def choice_label(choices: Any, value: str) -> str:
     return str(dict(choices.choices).get(value, value))
+
+
+# --- edits that change open tickets' SLA clocks: the next sweep recomputes those tickets ----------------
+
+
+def _swept() -> models.QuerySet[Ticket]:
+    return Ticket.objects.filter(status__in=[*OPEN_STATUSES, Status.RESOLVED], archived_at__isnull=True)
+
+
+def _calendar_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    calendar_id = instance.pk if sender is Calendar else instance.calendar_id
+    invalidate_sla(_swept().filter(sla_policy__calendar_id=calendar_id))
+
+
+def _policy_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # a ticket's log may name other policies than its own (a priority change): all open tickets
+    invalidate_sla(_swept())
+
+
+models.signals.post_save.connect(_calendar_changed, sender=Calendar, dispatch_uid="sla_calendar_saved")
+models.signals.post_save.connect(_calendar_changed, sender=CalendarDay, dispatch_uid="sla_day_saved")
+models.signals.post_delete.connect(_calendar_changed, sender=CalendarDay, dispatch_uid="sla_day_deleted")
+models.signals.post_save.connect(_policy_changed, sender=SlaPolicy, dispatch_uid="sla_policy_saved")

@@ -1143,15 +1143,17 @@ class _EventRow(NamedTuple):
     data: dict[str, Any]
 
 
-def sla_sweep(now: datetime | None = None, batch: int = 5000) -> dict[str, int]:
+def sla_sweep(now: datetime | None = None, batch: int = 5000, *, full: bool = False) -> dict[str, int]:
     """Recompute open tickets, mark breaches and fire each escalation step once.
 
     Idempotent and safe with two workers: an escalation is a unique row (ticket, target, step); only
     the worker whose insert succeeds notifies. Column-wise (see :mod:`sqms.feedback.sweep`): plain
-    rows in chunks, model instances only for the tickets that escalate."""
+    rows in chunks, model instances only for the tickets that escalate. Incremental unless ``full``:
+    only tickets with a new clock event, an edited calendar or policy, or a threshold reached since
+    the last sweep are computed."""
     from sqms.feedback.sweep import sla_sweep_columns
 
-    return sla_sweep_columns(now or timezone.now(), batch=batch, fire=_fire)
+    return sla_sweep_columns(now or timezone.now(), batch=batch, fire=_fire, full=full)
 
 
 def sla_sweep_orm(now: datetime | None = None, batch: int = 2000) -> dict[str, int]:

@@ -6,7 +6,16 @@ are loaded only for the tickets that escalate now.
 
 The answers are those of the per-ticket path (``services.ticket_events`` + ``compute_ticket``):
 tickets the vectorised engine does not model (a priority change, a reopening, events out of order)
-get their full event log through ``calendars.events_for``, exactly as before."""
+get their full event log through ``calendars.events_for``, exactly as before.
+
+Incremental: each computed ticket stores ``sla_next_at``, the instant its figures next change
+without a new event (its next 50/75/100 % crossing, exact on the calendar; for a paused ticket, the
+instant its stored due time would fall due; far in the future when nothing changes until an event).
+A new clock event, a calendar edit or a policy edit clears it (``models.invalidate_sla``). A sweep
+reads only the tickets with ``sla_next_at`` unset or reached; ``full=True`` reads every open ticket.
+Writes are plain ``UPDATE`` statements (``executemany``) of the rows that changed; ``sla_next_at`` is
+written only if ``sla_seq`` is still the one read, so an event that arrives while the sweep computes
+leaves the ticket marked for the next sweep."""
 
 from __future__ import annotations
 
@@ -16,17 +25,30 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import numpy as np
-from django.db.models import BigIntegerField, Func
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Func, Q
 
 from sqms import sla
 from sqms.feedback import domain
 from sqms.feedback.calendars import clock_policy, engine_for, events_for
-from sqms.feedback.models import OPEN_STATUSES, Calendar, Escalation, SlaPolicy, Status, Ticket, TicketEvent
+from sqms.feedback.models import (
+    CLOCK_KINDS,
+    OPEN_STATUSES,
+    Calendar,
+    Escalation,
+    SlaPolicy,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from sqms.sla import batch as sb
 from sqms.sla.arithmetic import from_ts
 
 #: the timeline kinds the clock reads (other kinds carry nothing for it)
-SWEEP_KINDS = ("created", "status", "reply", "priority", "extension", "transfer", "merge")
+SWEEP_KINDS = CLOCK_KINDS
+
+#: ``sla_next_at`` of a ticket whose figures change only with a new event (2999-12-31 UTC)
+NEVER_TS = 32503593600
 
 _BREACHED = sb.STATES.index(sla.State.BREACHED)
 _NO_STEP = (sb.STATES.index(sla.State.PENDING), sb.STATES.index(sla.State.MET))
@@ -102,20 +124,21 @@ class _Sweep:
 
 
 def sla_sweep_columns(
-    now: datetime, batch: int = 2000, fire: Callable[..., bool] | None = None
+    now: datetime, batch: int = 2000, fire: Callable[..., bool] | None = None, *, full: bool = False
 ) -> dict[str, int]:
-    """The sweep of :func:`sqms.feedback.services.sla_sweep` (which calls this with its ``_fire``)."""
+    """The sweep of :func:`sqms.feedback.services.sla_sweep` (which calls this with its ``_fire``).
+
+    ``full``: every open ticket; otherwise only those whose ``sla_next_at`` is unset or reached.
+    ``stats["tickets"]`` counts the tickets computed."""
     assert fire is not None
     state = _Sweep()
     stats = {"tickets": 0, "escalations": 0, "breaches": 0}
     qs = Ticket.objects.filter(
         status__in=[*OPEN_STATUSES, Status.RESOLVED], sla_policy__isnull=False, archived_at__isnull=True
-    ).order_by("pk")
-    qs = qs.annotate(
-        rx_ts=EpochSeconds("received_at"),
-        fr_ts=EpochSeconds("first_response_due"),
-        rs_ts=EpochSeconds("resolution_due"),
     )
+    if not full:
+        qs = qs.filter(Q(sla_next_at__isnull=True) | Q(sla_next_at__lte=now))
+    ids = list(qs.order_by("pk").values_list("pk", flat=True))
     fields = (
         "pk",
         "priority",
@@ -125,13 +148,17 @@ def sla_sweep_columns(
         "fr_ts",
         "rs_ts",
         "breached",
+        "next_ts",
+        "sla_seq",
     )
-    last = 0
-    while True:
-        chunk = list(qs.filter(pk__gt=last).values_list(*fields)[:batch])
-        if not chunk:
-            break
-        last = chunk[-1][0]
+    rows_qs = Ticket.objects.annotate(
+        rx_ts=EpochSeconds("received_at"),
+        fr_ts=EpochSeconds("first_response_due"),
+        rs_ts=EpochSeconds("resolution_due"),
+        next_ts=EpochSeconds("sla_next_at"),
+    ).order_by("pk")
+    for start in range(0, len(ids), batch):
+        chunk = list(rows_qs.filter(pk__in=ids[start : start + batch]).values_list(*fields))
         stats["tickets"] += len(chunk)
         _sweep_chunk(state, chunk, now, stats, fire)
     return stats
@@ -251,7 +278,8 @@ def _sweep_chunk(
     stored_fr = [t[5] for t in chunk]
     stored_rs = [t[6] for t in chunk]
     stored_br = [t[7] for t in chunk]
-    updates: list[Ticket] = []
+    stored = (stored_fr, stored_rs, stored_br, [t[8] for t in chunk], [t[9] for t in chunk])
+    updates: list[tuple[Any, ...]] = []
     for cal_id in sorted(calendars):
         mine_t = np.nonzero(cal_col == cal_id)[0]
         remap = np.full(n, -1, dtype=np.int64)
@@ -274,15 +302,52 @@ def _sweep_chunk(
         )
         cal = engine_for(calendars[cal_id])
         result = sb.compute_columns(cal, cols, now)
-        _apply(result, state, g_idx, pks, stored_fr, stored_rs, stored_br, now, stats, fire, updates)
-    if updates:
-        Ticket.objects.bulk_update(updates, ["first_response_due", "resolution_due", "breached"])
+        wake = result.wake_ts(cal, now, [pct for pct, _who in domain.LADDER])
+        _apply(result, state, g_idx, pks, stored, wake, now, stats, fire, updates)
+    _write(updates)
 
 
-def _stored_ts(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(epoch seconds or -1, exact) of stored due instants (read as epoch seconds)."""
-    ts = np.asarray([-1 if v is None else v for v in values], dtype=np.int64)
-    return ts, np.ones(len(values), dtype=np.bool_)
+_UPDATE_SQL = (
+    "UPDATE {table} SET {fr} = %s, {rs} = %s, {br} = %s, "
+    "{nx} = CASE WHEN {seq} = %s THEN %s ELSE {nx} END WHERE {pk} = %s"
+)
+
+
+def _write(updates: list[tuple[Any, ...]]) -> None:
+    """One ``executemany`` of plain UPDATEs: (first response due, resolution due, breached, next
+    check, the ``sla_seq`` read, pk). The next check is kept only if no event came in meanwhile."""
+    if not updates:
+        return
+    q = connection.ops.quote_name
+    sql = _UPDATE_SQL.format(
+        table=q(Ticket._meta.db_table),
+        fr=q("first_response_due"),
+        rs=q("resolution_due"),
+        br=q("breached"),
+        nx=q("sla_next_at"),
+        seq=q("sla_seq"),
+        pk=q("id"),
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        (
+            adapt(None if fr < 0 else from_ts(fr)),
+            adapt(None if rs < 0 else from_ts(rs)),
+            br,
+            seq,
+            adapt(from_ts(nx)),
+            pk,
+        )
+        for fr, rs, br, nx, seq, pk in updates
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for k in range(0, len(params), 5000):
+            cursor.executemany(sql, params[k : k + 5000])
+
+
+def _stored_ts(values: list[Any]) -> np.ndarray:
+    """Epoch seconds (or -1) of stored instants read as epoch seconds."""
+    return np.asarray([-1 if v is None else v for v in values], dtype=np.int64)
 
 
 def _apply(
@@ -290,13 +355,12 @@ def _apply(
     state: _Sweep,
     g_idx: list[int],
     pks: list[int],
-    stored_fr: list[Any],
-    stored_rs: list[Any],
-    stored_br: list[Any],
+    stored: tuple[list[Any], ...],
+    wake: np.ndarray,
     now: datetime,
     stats: dict[str, int],
     fire: Callable[..., bool],
-    updates: list[Ticket],
+    updates: list[tuple[Any, ...]],
 ) -> None:
     m = result.n
     names = {spec.name for p in state.policies for spec in p.targets}
@@ -316,23 +380,19 @@ def _apply(
         for pct, _who in domain.LADDER:
             reached = (col.budget <= 0) | (col.elapsed * 100 >= pct * col.budget)
             reached_steps.extend((j, name, pct) for j in np.nonzero(open_ & reached)[0].tolist())
-    # ---- cached due times and breach flag
+    # ---- cached due times, breach flag and next check: only the rows that changed are written
+    stored_fr, stored_rs, stored_br, stored_next, seqs = stored
     no_due = np.full(m, -1, dtype=np.int64)
     new_fr, new_rs = due.get("first_response", no_due), due.get("resolution", no_due)
-    fr_ts, fr_exact = _stored_ts([stored_fr[i] for i in g_idx])
-    rs_ts, rs_exact = _stored_ts([stored_rs[i] for i in g_idx])
+    new_next = np.where(wake < 0, NEVER_TS, wake)
+    fr_ts = _stored_ts([stored_fr[i] for i in g_idx])
+    rs_ts = _stored_ts([stored_rs[i] for i in g_idx])
+    next_ts = _stored_ts([stored_next[i] for i in g_idx])
     old_br = np.asarray([bool(stored_br[i]) for i in g_idx], dtype=np.bool_)
-    changed = (fr_ts != new_fr) | ~fr_exact | (rs_ts != new_rs) | ~rs_exact | (old_br != breached)
+    changed = (fr_ts != new_fr) | (rs_ts != new_rs) | (old_br != breached) | (next_ts != new_next)
     for j in np.nonzero(changed)[0].tolist():
-        f, r = int(new_fr[j]), int(new_rs[j])
-        updates.append(
-            Ticket(
-                pk=pks[g_idx[j]],
-                first_response_due=None if f < 0 else from_ts(f),
-                resolution_due=None if r < 0 else from_ts(r),
-                breached=bool(breached[j]),
-            )
-        )
+        i = g_idx[j]
+        updates.append((int(new_fr[j]), int(new_rs[j]), bool(breached[j]), int(new_next[j]), seqs[i], pks[i]))
     # ---- escalations: only tickets with a reached step not fired yet build a clock and load their row
     if not reached_steps:
         return

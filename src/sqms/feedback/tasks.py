@@ -18,6 +18,15 @@ def sla_sweep() -> dict[str, int]:
     return stats
 
 
+@db_periodic_task(crontab(minute="*"))
+def bot_outbox() -> dict[str, int]:
+    """Every minute: post pending bot messages whose task was lost, whose worker died, or whose retry
+    is due (at least once)."""
+    from sqms.feedback import bots
+
+    return bots.retry_pending()
+
+
 @db_periodic_task(crontab(minute="7", hour="2"))
 def default_ratings() -> int:
     """Nightly: cases left unrated for N days count as 基本满意 (3)."""

@@ -681,6 +681,80 @@ class BatchResult:
                 out[key][i] = -1 if value is None else value
         return TargetColumn(present=present, **out)
 
+    def wake_ts(self, cal: BusinessCalendar, now: datetime, steps: Sequence[int], min_wait: int = 60) -> I64:
+        """Per ticket, the earliest instant (epoch seconds) at which its figures next change without
+        a new event; -1 when nothing changes until one arrives.  That is the next ``steps`` crossing
+        (``elapsed * 100 >= step * budget``, the ladder test) of every running (or breached but
+        below a step, after an extension: taken as running, so at worst early), unfulfilled target,
+        the second after a running target's due instant (it turns breached then), and, for a
+        paused target, its projected due instant (so a due time stored at ``now`` is
+        refreshed before it lies in the past), at least ``min_wait`` seconds after ``now``.
+
+        Exact for the vectorised tickets (business time mapped through the calendar timeline); for
+        per-ticket (fallback) tickets and outside the built timeline it is ``now`` plus the missing
+        seconds, a lower bound (business time never runs faster than the wall clock): waking early
+        is harmless, the sweep just finds nothing to do and asks again."""
+        now_ts = to_ts(now)
+        ladder = sorted(steps)
+        out = np.full(self.n, -1, dtype=np.int64)
+        c = self._c
+        if len(c["ticket"]):
+            open_ = c["valid"] & c["started"] & ~c["ful"]
+            # a breached target keeps counting towards steps it has not reached (after an extension)
+            running = open_ & np.isin(
+                c["state"], (_STATES.index(State.RUNNING), _STATES.index(State.BREACHED))
+            )
+            paused = open_ & (c["state"] == _STATES.index(State.PAUSED))
+            budget, elapsed = c["budget"], c["elapsed"]
+            need = np.full(len(budget), -1, dtype=np.int64)
+            for pct in ladder:
+                threshold = -(-pct * budget // 100)  # ceil
+                hit = running & (need < 0) & (elapsed < threshold) & (budget > 0)
+                need = np.where(hit, threshold - elapsed, need)
+            when = np.full(len(budget), -1, dtype=np.int64)
+            r = np.nonzero(need > 0)[0]
+            when[r] = now_ts + need[r]
+            bus = r[~c["nat"][r]]
+            if len(bus):
+                arr = _np_timeline(cal.timeline)
+                now_mb, bad_now = arr.cum_at(np.array([now_ts], dtype=np.int64))
+                got, bad = arr.ts_at_cum(now_mb[0] + need[bus])
+                good = ~bad & ~bad_now[0]
+                when[bus[good]] = got[good]
+            # a running target turns breached just after its due instant (the ladder's 100 % is at it)
+            live = np.nonzero(open_ & (c["state"] == _STATES.index(State.RUNNING)))[0]
+            flip = c["due"][live] + 1
+            when[live] = np.where(when[live] < 0, flip, np.minimum(when[live], flip))
+            p = np.nonzero(paused)[0]
+            when[p] = np.maximum(c["due"][p], now_ts + min_wait)
+            w = np.nonzero(when >= 0)[0]
+            if len(w):
+                tix = self.fast_idx[c["ticket"][w]]
+                big = np.iinfo(np.int64).max
+                best = np.full(self.n, big, dtype=np.int64)
+                np.minimum.at(best, tix, when[w])
+                out = np.where(best == big, -1, best)
+        for i, clock in self.fallback.items():
+            soonest = -1
+            for st in clock.targets.values():
+                t = -1
+                if st.fulfilled_ts is not None:
+                    continue
+                if st.state in (State.RUNNING, State.BREACHED) and st.budget > 0:
+                    for pct in ladder:
+                        threshold = -(-pct * st.budget // 100)
+                        if st.elapsed < threshold:
+                            t = now_ts + threshold - st.elapsed
+                            break
+                    if st.state is State.RUNNING and st.due_ts is not None:
+                        t = st.due_ts + 1 if t < 0 else min(t, st.due_ts + 1)
+                elif st.state is State.PAUSED and st.due_ts is not None:
+                    t = max(st.due_ts, now_ts + min_wait)
+                if t >= 0 and (soonest < 0 or t < soonest):
+                    soonest = t
+            out[i] = soonest
+        return out
+
     # -- objects --------------------------------------------------------------------------
     def clocks(self) -> list[TicketClock]:
         """Every ticket's :class:`TicketClock`, in input order."""
