@@ -419,7 +419,21 @@ def enter_manual_scores(
 
 
 def manual_indicators(scheme: Scheme) -> list[Indicator]:
-    return [i for i in selectors.indicators(scheme) if i.source == "manual"]
+    """The scheme's manual indicators in tree order (depth first, siblings by their order)."""
+    inds = selectors.indicators(scheme)
+    kids: dict[int | None, list[Indicator]] = {}
+    for i in inds:
+        kids.setdefault(i.parent_id, []).append(i)
+    out: list[Indicator] = []
+
+    def walk(parent: int | None) -> None:
+        for i in kids.get(parent, []):
+            if i.source == "manual":
+                out.append(i)
+            walk(i.pk)
+
+    walk(None)
+    return out
 
 
 # --- evaluation plans (F5) ----------------------------------------------------------------------------

@@ -51,6 +51,8 @@ def project_from_evaluation(*, actor: Any, scheme: str, period: str, unit: str, 
             :200
         ],
         "org_unit": org_unit,
+        # whoever sends the indicator leads the project until it is reassigned (never leaderless)
+        "leader": actor if getattr(actor, "pk", None) else None,
         "problem": _(
             "Evaluation %(scheme)s, %(period)s: indicator %(indicator)s scored %(score)s of 100 "
             "(unit composite %(total)s, grade %(grade)s)."
