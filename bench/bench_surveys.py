@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from common import Row, emit, size  # noqa: E402
 
 SIZES = {
-    "small": {"db": 50_000, "analysis": 100_000, "submit": 150},
-    "full": {"db": 1_000_000, "analysis": 1_000_000, "submit": 1_000},
+    "small": {"db": 50_000, "analysis": 100_000, "submit": 150, "http_seconds": 8, "http_rate": 200},
+    "full": {"db": 1_000_000, "analysis": 1_000_000, "submit": 1_000, "http_seconds": 20, "http_rate": 200},
 }
 K = 30
 
@@ -300,13 +300,170 @@ def bench_submit(campaign: Any, count: int) -> list[Row]:
     ]
 
 
+def _gunicorn_env(data_dir: str, secret: str, workers: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SQMS_", "DATABASE_", "PROMETHEUS_", "DJANGO_SETTINGS"))
+    }
+    env.update(
+        SQMS_DATA_DIR=data_dir,
+        SQMS_PRODUCTION="1",
+        SQMS_SECRET_KEY=secret,
+        SQMS_ALLOWED_HOSTS="127.0.0.1,localhost",
+        SQMS_WEB_WORKERS=workers,
+        SQMS_LOG_LEVEL="WARNING",
+        SQMS_REQUIRE_2FA_ROLES="",
+        PROMETHEUS_MULTIPROC_DIR=str(Path(data_dir) / "prometheus"),
+        SQMS_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        # one load generator = one address: limits far above the run's count, so the limiters still run
+        SQMS_RATE_LIMITS="survey-page=10000000/600",
+        SQMS_SURVEY_RATE_LIMIT="10000000",
+    )
+    return env
+
+
+def bench_submit_http(campaign: Any, seconds: float, rate: float, workers: str = "4") -> list[Row]:
+    """POST /s/<slug>/ to gunicorn (production settings) on 127.0.0.1, open loop at ``rate`` for
+    ``seconds``: as a browser posts the form (CSRF cookie + token, the signed start time)."""
+    import secrets
+    import signal
+    import socket
+    import subprocess
+    import threading
+
+    import httpx
+    from bench_http import quantile  # type: ignore[import-not-found]
+    from django.core import signing
+    from django.db import connections
+
+    from sqms.surveys.models import Response
+    from sqms.surveys.views import START_SALT
+
+    connections.close_all()
+    data_dir = os.environ["SQMS_DATA_DIR"]
+    secret = secrets.token_urlsafe(50)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = _gunicorn_env(data_dir, secret, workers)
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    log = open(Path(data_dir) / "gunicorn.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [gunicorn, "-c", "python:sqms.core.ops.gunicorn_conf", "sqms.wsgi", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    headers = {"X-Forwarded-Proto": "https", "Origin": f"https://127.0.0.1:{port}", "User-Agent": "bench"}
+    csrf = secrets.token_hex(16)  # an unmasked 32-character CSRF secret, in the cookie and the form
+    headers["Cookie"] = f"csrftoken={csrf}"
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    start_token = signing.dumps({"c": campaign.pk, "t": time.time() - 120}, key=secret, salt=START_SALT)
+    rng = np.random.default_rng(21)
+    codes = [f"q{j + 1}" for j in range(K)] + ["overall"]
+    n = int(rate * seconds)
+    bodies = [
+        urlencode(
+            {
+                **{c: str(v) for c, v in zip(codes, row, strict=True)},
+                "_start": start_token,
+                "csrfmiddlewaretoken": csrf,
+            }
+        )
+        for row in rng.integers(1, 6, size=(n + 40, K + 1))
+    ]
+    url = f"/s/{campaign.slug}/"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/readyz", headers=headers, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise SystemExit((Path(data_dir) / "gunicorn.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.3)
+        before = Response.objects.count()
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as c:  # warm every worker up
+            warm = [c.post(url, content=bodies[n + i]).status_code for i in range(40)]
+        assert set(warm) == {302}, (
+            warm,
+            (Path(data_dir) / "gunicorn.log").read_text(errors="replace")[-2000:],
+        )
+        lat: list[float] = []
+        statuses: dict[int, int] = {}
+        lock = threading.Lock()
+        t_start = time.perf_counter() + 0.2
+        nxt = iter(range(n))
+
+        def worker() -> None:
+            with httpx.Client(base_url=base, headers=headers, timeout=10) as c:
+                while True:
+                    with lock:
+                        i = next(nxt, None)
+                    if i is None:
+                        return
+                    due = t_start + i / rate
+                    wait = due - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(wait)
+                    try:
+                        status = c.post(url, content=bodies[i]).status_code
+                    except httpx.HTTPError:
+                        status = 0
+                    took = time.perf_counter() - due  # from the scheduled time: lateness counts
+                    with lock:
+                        statuses[status] = statuses.get(status, 0) + 1
+                        if status == 302:
+                            lat.append(took)
+
+        cpu0 = time.process_time()
+        pool = [threading.Thread(target=worker, daemon=True) for _ in range(32)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join(seconds + 30)
+        wall = time.perf_counter() - t_start
+        gen_cpu = time.process_time() - cpu0
+        stored = Response.objects.count() - before - len(warm)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+    errors = n - len(lat)
+    assert stored == len(lat), (stored, len(lat), statuses)
+    tag = f"public submit via gunicorn ({workers} workers, SQLite) @{rate:g}/s×{seconds:g}s"
+    return [
+        Row(
+            f"{tag} completed rate",
+            round(len(lat) / wall, 1),
+            "responses/s",
+            target=200.0,
+            lower_is_better=False,
+            note=f"{len(lat)} of {n} answered 302 and stored; statuses {statuses}; load generator CPU {gen_cpu:.1f} s",
+        ),
+        Row(f"{tag} p50", round(quantile(lat, 0.5) * 1000, 1), "ms"),
+        Row(f"{tag} p95", round(quantile(lat, 0.95) * 1000, 1), "ms"),
+        Row(f"{tag} p99", round(quantile(lat, 0.99) * 1000, 1), "ms"),
+        Row(f"{tag} errors", errors, "requests", target=0),
+    ]
+
+
 def main() -> None:
     cfg = SIZES[size()]
     t0 = time.perf_counter()
     _django()
     _admin, campaign, unit = _setup()
     setup_s = time.perf_counter() - t0
-    parts = os.environ.get("BENCH_SURVEYS_PARTS", "storage,analysis,submit").split(",")
+    parts = os.environ.get("BENCH_SURVEYS_PARTS", "storage,analysis,submit,http").split(",")
     rows: list[Row] = []
     if "storage" in parts:
         rows += bench_storage(campaign, unit, cfg["db"])
@@ -314,6 +471,8 @@ def main() -> None:
         rows += bench_analysis(campaign, cfg["analysis"])
     if "submit" in parts:
         rows += bench_submit(campaign, cfg["submit"])
+    if "http" in parts:
+        rows += bench_submit_http(campaign, cfg["http_seconds"], cfg["http_rate"])
     rows.append(Row("set-up (tables from models, survey, campaign)", round(setup_s, 1), "s"))
     emit("surveys", rows)
 

@@ -186,3 +186,34 @@ def test_results_and_analysis_templates_have_no_inline_script(org, campaign, cli
     assert 'id="by-day-data" type="application/json"' in page and "surveys/results.js" in page
     page = client.get(f"/surveys/campaigns/{campaign.pk}/analysis/").content.decode()
     assert 'id="analysis-charts" type="application/json"' in page and "surveys/analysis.js" in page
+
+
+def test_public_post_limits_and_cached_wording(org, campaign, client, settings):
+    """Stored submissions are limited per address by counting responses (no cache writes); refused posts
+    count against the platform's survey-page limit; the cached version wording follows a re-publish."""
+    settings.SQMS_RATE_LIMITS = "survey-page=2/600"
+    url = f"/s/{campaign.slug}/"
+    for _i in range(3):  # valid posts do not touch the platform limiter
+        assert client.post(url, {"csat": "5", "nps": "9", "resolved": "1"}).status_code == 302
+    assert client.post(url, {"csat": "9"}).status_code == 400
+    assert client.post(url, {"csat": "9"}).status_code == 400
+    assert client.post(url, {"csat": "9"}).status_code == 429
+    assert Response.objects.count() == 3
+    assert services.recent_responses(campaign=campaign, ip="127.0.0.1", seconds=600) == 3
+    assert services.recent_responses(campaign=campaign, ip="10.0.0.1", seconds=600) == 0
+
+
+def test_cached_version_wording_follows_a_republish(org, csat, client):
+    from sqms.surveys.models import Campaign, Question
+
+    campaign = services.create_campaign(
+        actor=org.quality, survey=csat, code="C-W", name="wording", org_unit=org.branch_a
+    )
+    url = f"/s/{campaign.slug}/"
+    assert "您对本次服务的满意程度" in client.get(url).content.decode()
+    q = Question.objects.get(survey=csat, code="csat")
+    services.update_question(actor=org.quality, question=q, changes={"text": "本次服务您满意吗"})
+    version = services.publish_survey(actor=org.quality, survey=csat)
+    assert version.pk == Campaign.objects.get(pk=campaign.pk).version_id  # updated in place (no responses)
+    page = client.get(url).content.decode()
+    assert "本次服务您满意吗" in page and "您对本次服务的满意程度" not in page

@@ -441,6 +441,8 @@ class Response(models.Model):
             models.Index(fields=["campaign", "submitted_at"], name="surveys_resp_camp_idx"),
             # covers the analysis filter (campaign, version, included) without reading the wide rows
             models.Index(fields=["campaign", "version", "included"], name="surveys_resp_matrix_idx"),
+            # the public page's per-address limit counts recent responses from an IP
+            models.Index(fields=["campaign", "ip", "submitted_at"], name="surveys_resp_ip_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

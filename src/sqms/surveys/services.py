@@ -592,6 +592,21 @@ def token_state(token: Token | None, now: datetime | None = None) -> str:
     return "ok"
 
 
+def recent_responses(*, campaign: Campaign, ip: str | None, seconds: int) -> int:
+    """Responses stored for ``campaign`` from ``ip`` in the last ``seconds`` (index on campaign, ip,
+    submitted_at)."""
+    if not ip:
+        return 0
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(seconds=seconds))
+    table = connection.ops.quote_name(Response._meta.db_table)
+    with connection.cursor() as cur:  # plain SQL: this runs on every public submission
+        cur.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE campaign_id = %s AND ip = %s AND submitted_at >= %s",
+            [campaign.pk, ip, since],
+        )
+        return int(cur.fetchone()[0])
+
+
 @transaction.atomic
 def save_partial(*, token: Token, raw: Mapping[str, Sequence[str]]) -> None:
     """Save and resume: keep what the respondent has typed so far on the token."""

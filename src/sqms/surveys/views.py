@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from sqms.core.errors import DomainError, NotFound
 from sqms.core.io import export_table
-from sqms.core.security.ratelimit import rate_limit
+from sqms.core.security.ratelimit import rate_limit, too_large
 from sqms.surveys import domain, importers, selectors, services
 from sqms.surveys.models import Campaign, Channel, Token
 
@@ -45,18 +45,51 @@ def _device(request: HttpRequest) -> str:
 
 
 def _rate_limited(request: HttpRequest, campaign: Campaign) -> bool:
-    """At most ``SQMS_SURVEY_RATE_LIMIT`` submissions per IP and campaign in 10 minutes (Django cache)."""
+    """More than ``SQMS_SURVEY_RATE_LIMIT`` responses stored from this IP for this campaign in the last
+    10 minutes? Counted from the responses themselves (one indexed query, shared by every web process,
+    no cache write on the submit path)."""
     limit = int(getattr(settings, "SQMS_SURVEY_RATE_LIMIT", 30))
     if limit <= 0:
         return False
-    key = f"sqms:surveys:rl:{campaign.pk}:{_ip(request)}"
-    cache.add(key, 0, timeout=600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=600)
-        count = 1
-    return count > limit
+    return services.recent_responses(campaign=campaign, ip=_ip(request) or None, seconds=600) >= limit
+
+
+_VERSIONS: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def _public_campaign(slug: str) -> Campaign | None:
+    """The campaign of a public link with its unit and version; the version's definition and items (the
+    big JSON) come from a per-process cache keyed by version id and checksum (a version's wording only
+    changes with its checksum), so a submission does not parse them again."""
+    found = list(
+        Campaign.objects.select_related("version", "org_unit")
+        .defer("version__definition", "version__items")
+        .filter(slug=slug)
+        .order_by()[:1]
+    )
+    if not found:
+        return None
+    campaign = found[0]
+    version = campaign.version
+    key = (version.pk, version.checksum)
+    cached = _VERSIONS.get(key)
+    if cached is None:
+        from sqms.surveys.models import SurveyVersion
+
+        full = SurveyVersion.objects.only("definition", "items").get(pk=version.pk)
+        cached = (full.definition, full.items)
+        if len(_VERSIONS) > 200:
+            _VERSIONS.clear()
+        _VERSIONS[key] = cached
+    version.definition, version.items = cached
+    return campaign
+
+
+def _platform_limit_ok(request: HttpRequest) -> bool:
+    """Count a refused or partial POST against the platform's ``survey-page`` limit."""
+    from sqms.core.security.ratelimit import _who, hit
+
+    return hit("survey-page", _who(request))[0]
 
 
 def question_blocks(
@@ -122,9 +155,16 @@ def _page(
     )
 
 
-@rate_limit("survey-page")
+@rate_limit("survey-page", methods=("GET",))
 def answer(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = Campaign.objects.select_related("version", "org_unit", "survey").filter(slug=slug).first()
+    """The public answering page. GETs go through the platform's per-address limiter; a POST that stores a
+    response is limited by :func:`_rate_limited` (no cache writes), one that is refused (bad answers,
+    saved for later) through the platform limiter too, so invalid posts cannot be flooded either."""
+    if request.method == "POST" and too_large(request):
+        return HttpResponse(
+            _("The request is too large."), status=413, content_type="text/plain; charset=utf-8"
+        )
+    campaign = _public_campaign(slug)
     if campaign is None or campaign.archived_at is not None:
         raise Http404
     key = request.POST.get("_t") or request.GET.get("t") or ""
@@ -151,6 +191,8 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
         if _rate_limited(request, campaign):
             return _page(request, "unavailable.html", campaign, 429, reason="rate")
         if request.POST.get("_save") and token is not None:
+            if not _platform_limit_ok(request):
+                return _page(request, "unavailable.html", campaign, 429, reason="rate")
             services.save_partial(token=token, raw=values)
             notice = _("Your answers are saved. Open the same link later to continue.")
         else:
@@ -175,6 +217,8 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
                     return _page(request, "unavailable.html", campaign, 410, reason=exc.code)
                 if exc.status == 404:
                     raise Http404 from exc
+                if not _platform_limit_ok(request):
+                    return _page(request, "unavailable.html", campaign, 429, reason="rate")
                 errors = exc.fields or {}
             else:
                 return HttpResponseRedirect(reverse("surveys:thanks", args=[slug]))
