@@ -137,8 +137,14 @@ def test_request_id_is_carried_to_the_task() -> None:
 
 @pytest.mark.django_db
 def test_doctor_reports_failures_with_a_fix_and_exit_code_1() -> None:
+    from django.utils import translation
+
     out = io.StringIO()
-    with override_settings(SQMS_PDF_FONT="/nonexistent/font.ttc"), pytest.raises(CommandError) as exc:
+    with (
+        translation.override("en"),
+        override_settings(SQMS_PDF_FONT="/nonexistent/font.ttc"),
+        pytest.raises(CommandError) as exc,
+    ):
         call_command("doctor", "--skip", "configuration", stdout=out)
     assert exc.value.returncode == 1
     text = out.getvalue()
@@ -149,7 +155,8 @@ def test_doctor_reports_failures_with_a_fix_and_exit_code_1() -> None:
     assert "OK   queue" in text
 
     out = io.StringIO()
-    call_command("doctor", "--skip", "configuration", stdout=out)
+    with translation.override("en"):
+        call_command("doctor", "--skip", "configuration", stdout=out)
     assert "checks passed" in out.getvalue() and "FAIL" not in out.getvalue()
 
 
@@ -158,6 +165,9 @@ def test_doctor_worker_heartbeat_age(monkeypatch: pytest.MonkeyPatch) -> None:
 
     h = MemoryHuey("beat-test", immediate=False)
     monkeypatch.setattr(djhuey, "HUEY", h)
+    from django.utils import translation
+
+    translation.activate("en")  # the wording checked here is the English one (zh: test_ops_doctor_i18n)
     check = doctor.check_worker()
     assert not check.ok and "no consumer" in check.detail and "sqms worker" in check.fix
     queue.beat(h, now=time.time() - 600)
@@ -165,6 +175,7 @@ def test_doctor_worker_heartbeat_age(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not check.ok and "stale" in check.detail
     queue.beat(h)
     assert doctor.check_worker().ok
+    translation.deactivate()
 
 
 def test_disk_check_fails_below_the_threshold() -> None:

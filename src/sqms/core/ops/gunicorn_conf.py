@@ -4,6 +4,10 @@ Environment: ``SQMS_WEB_WORKERS`` (default 2 × cores + 1), ``SQMS_WEB_THREADS``
 ``SQMS_WEB_TIMEOUT`` (s, default 60), ``PROMETHEUS_MULTIPROC_DIR`` (metrics of every worker; emptied at
 start, a dead worker's live gauges are dropped).  Access log: off by default (the JSON request log of
 ``sqms.request`` has the same facts plus request id and user); ``SQMS_WEB_ACCESS_LOG=1`` turns it on.
+
+``SQMS_WEB_PRELOAD`` (default 1): the master imports the application and runs :func:`sqms.wsgi.warm_up`
+(URL patterns, catalogues, jieba dictionary, the complaint classifier) before forking, so workers start
+ready and share those pages; 0 turns it off (each worker imports on its own, as before).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ max_requests_jitter = max_requests // 10
 forwarded_allow_ips = os.environ.get("SQMS_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-" if os.environ.get("SQMS_WEB_ACCESS_LOG") == "1" else None
 errorlog = "-"
+preload_app = os.environ.get("SQMS_WEB_PRELOAD", "1") != "0"
 
 
 def on_starting(server: Any) -> None:
@@ -30,6 +35,14 @@ def on_starting(server: Any) -> None:
     if path:
         shutil.rmtree(path, ignore_errors=True)
         Path(path).mkdir(parents=True, exist_ok=True)
+
+
+def when_ready(server: Any) -> None:
+    """In the master, after the application is loaded and before the first worker is forked."""
+    if preload_app:
+        from sqms.wsgi import warm_up
+
+        warm_up()
 
 
 def child_exit(server: Any, worker: Any) -> None:
