@@ -323,9 +323,80 @@ def _gunicorn_env(data_dir: str, secret: str, workers: str) -> dict[str, str]:
     return env
 
 
-def bench_submit_http(campaign: Any, seconds: float, rate: float, workers: str = "4") -> list[Row]:
+def _count_responses(data_dir: str) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(Path(data_dir) / "sqms.sqlite3")
+    try:
+        return int(con.execute("SELECT COUNT(*) FROM surveys_response").fetchone()[0])
+    finally:
+        con.close()
+
+
+OLD_SETUP = """
+import json, sys
+sys.argv = ["bench"]
+import bench_surveys as b
+b._django()
+_admin, campaign, _unit = b._setup()
+from django.db import connections
+connections.close_all()
+import os
+print(json.dumps({"slug": campaign.slug, "pk": campaign.pk, "dir": os.environ["SQMS_DATA_DIR"]}))
+"""
+
+
+def bench_submit_http_old(ref: str, seconds: float, rate: float) -> list[Row]:
+    """The same load against the code of git ``ref`` (the path before this work): its tree is exported
+    with ``git archive`` into a temporary directory, its own bench set-up builds its database, and its
+    gunicorn serves it."""
+    import shutil
+    import subprocess
+
+    tree = Path(tempfile.mkdtemp(prefix="sqms-bench-old-"))
+    old_dirs: list[str] = []
+    try:
+        archive = subprocess.run(
+            ["git", "archive", ref, "src", "bench"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SQMS_", "DJANGO_SETTINGS"))}
+        env["PYTHONPATH"] = f"{tree / 'src'}:{tree / 'bench'}"
+        out = subprocess.run(
+            [sys.executable, "-c", OLD_SETUP], env=env, cwd=tree, capture_output=True, text=True, check=False
+        )
+        if out.returncode:
+            raise SystemExit(out.stderr[-3000:])
+        info = json.loads(out.stdout.strip().splitlines()[-1])
+        old_dirs.append(info["dir"])
+        return bench_submit_http(
+            info["slug"],
+            info["pk"],
+            info["dir"],
+            seconds,
+            rate,
+            pythonpath=str(tree / "src"),
+            label=f"old code {ref}",
+        )
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+        for d in old_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def bench_submit_http(
+    slug: str,
+    campaign_pk: int,
+    data_dir: str,
+    seconds: float,
+    rate: float,
+    workers: str = "4",
+    pythonpath: str = "",
+    label: str = "this code",
+) -> list[Row]:
     """POST /s/<slug>/ to gunicorn (production settings) on 127.0.0.1, open loop at ``rate`` for
     ``seconds``: as a browser posts the form (CSRF cookie + token, the signed start time)."""
+    import logging
     import secrets
     import signal
     import socket
@@ -337,16 +408,16 @@ def bench_submit_http(campaign: Any, seconds: float, rate: float, workers: str =
     from django.core import signing
     from django.db import connections
 
-    from sqms.surveys.models import Response
-    from sqms.surveys.views import START_SALT
-
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     connections.close_all()
-    data_dir = os.environ["SQMS_DATA_DIR"]
+    start_salt = "sqms.surveys.start"
     secret = secrets.token_urlsafe(50)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     env = _gunicorn_env(data_dir, secret, workers)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     log = open(Path(data_dir) / "gunicorn.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -362,7 +433,7 @@ def bench_submit_http(campaign: Any, seconds: float, rate: float, workers: str =
     csrf = secrets.token_hex(16)  # an unmasked 32-character CSRF secret, in the cookie and the form
     headers["Cookie"] = f"csrftoken={csrf}"
     headers["Content-Type"] = "application/x-www-form-urlencoded"
-    start_token = signing.dumps({"c": campaign.pk, "t": time.time() - 120}, key=secret, salt=START_SALT)
+    start_token = signing.dumps({"c": campaign_pk, "t": time.time() - 120}, key=secret, salt=start_salt)
     rng = np.random.default_rng(21)
     codes = [f"q{j + 1}" for j in range(K)] + ["overall"]
     n = int(rate * seconds)
@@ -376,7 +447,7 @@ def bench_submit_http(campaign: Any, seconds: float, rate: float, workers: str =
         )
         for row in rng.integers(1, 6, size=(n + 40, K + 1))
     ]
-    url = f"/s/{campaign.slug}/"
+    url = f"/s/{slug}/"
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -388,7 +459,7 @@ def bench_submit_http(campaign: Any, seconds: float, rate: float, workers: str =
             if proc.poll() is not None:
                 raise SystemExit((Path(data_dir) / "gunicorn.log").read_text(errors="replace")[-3000:])
             time.sleep(0.3)
-        before = Response.objects.count()
+        before = _count_responses(data_dir)
         with httpx.Client(base_url=base, headers=headers, timeout=30) as c:  # warm every worker up
             warm = [c.post(url, content=bodies[n + i]).status_code for i in range(40)]
         assert set(warm) == {302}, (
@@ -430,7 +501,7 @@ def bench_submit_http(campaign: Any, seconds: float, rate: float, workers: str =
             t.join(seconds + 30)
         wall = time.perf_counter() - t_start
         gen_cpu = time.process_time() - cpu0
-        stored = Response.objects.count() - before - len(warm)
+        stored = _count_responses(data_dir) - before - len(warm)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -440,7 +511,7 @@ def bench_submit_http(campaign: Any, seconds: float, rate: float, workers: str =
         log.close()
     errors = n - len(lat)
     assert stored == len(lat), (stored, len(lat), statuses)
-    tag = f"public submit via gunicorn ({workers} workers, SQLite) @{rate:g}/s×{seconds:g}s"
+    tag = f"public submit via gunicorn, {label} ({workers} workers, SQLite) @{rate:g}/s×{seconds:g}s"
     return [
         Row(
             f"{tag} completed rate",
@@ -463,7 +534,7 @@ def main() -> None:
     _django()
     _admin, campaign, unit = _setup()
     setup_s = time.perf_counter() - t0
-    parts = os.environ.get("BENCH_SURVEYS_PARTS", "storage,analysis,submit,http").split(",")
+    parts = os.environ.get("BENCH_SURVEYS_PARTS", "storage,analysis,submit,http,http-old").split(",")
     rows: list[Row] = []
     if "storage" in parts:
         rows += bench_storage(campaign, unit, cfg["db"])
@@ -472,9 +543,18 @@ def main() -> None:
     if "submit" in parts:
         rows += bench_submit(campaign, cfg["submit"])
     if "http" in parts:
-        rows += bench_submit_http(campaign, cfg["http_seconds"], cfg["http_rate"])
+        rows += bench_submit_http(
+            campaign.slug, campaign.pk, os.environ["SQMS_DATA_DIR"], cfg["http_seconds"], cfg["http_rate"]
+        )
+    old_ref = os.environ.get("BENCH_SURVEYS_OLD_REF", "fbb1156")
+    if "http-old" in parts and old_ref:
+        rows += bench_submit_http_old(old_ref, cfg["http_seconds"], cfg["http_rate"])
     rows.append(Row("set-up (tables from models, survey, campaign)", round(setup_s, 1), "s"))
+    rows.append(Row("load average (1 min) at the end", round(os.getloadavg()[0], 1), ""))
     emit("surveys", rows)
+    import shutil
+
+    shutil.rmtree(os.environ["SQMS_DATA_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":
