@@ -107,3 +107,15 @@ def test_plan_pages(org, client_for):
     r = client.post(f"/evaluation/plans/{plan.pk}/", {"action": "run"})
     assert r.status_code == 302 and "/evaluation/efqm/2026-11/" in r["Location"]
     assert Result.objects.filter(scheme__code="efqm").count() >= 2
+
+
+def test_demo_plan_is_seeded_once(org):
+    from sqms.evaluation import demo, services
+
+    lines: list[str] = []
+    demo.seed_plan(lines.append)
+    demo.seed_plan(lines.append)
+    plan = Plan.objects.get()
+    assert len(lines) == 1 and plan.status == "in_progress" and plan.scheme.code == "efqm"
+    progress = services.plan_progress(fresh(org.quality), plan)
+    assert progress["total"] == 9 * plan.units.count() and progress["done"] >= 9
