@@ -1,6 +1,7 @@
 """Demo service records: 12 months for every demo team (a few a day for ``small``, ~3,000,000 rows for
-``large``), written with ``bulk_create`` in large batches and rolled up in memory (one rollup upsert);
-then the KPI alerts are evaluated once. Idempotent: nothing is added when demo records exist."""
+``large``), written through the fast ingest path (:mod:`sqms.kpi.ingest_fast`: PostgreSQL ``COPY`` /
+SQLite ``executemany``, one chunk per team, rollup deltas by group-by and one upsert at the end); then
+the KPI alerts are evaluated once. Idempotent: nothing is added when demo records exist."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from sqms.kpi import domain, services
+from sqms.kpi import domain, ingest_fast, services
 from sqms.kpi.models import ServiceRecord
 from sqms.org.models import OrgUnit, Staff
 
@@ -45,7 +47,8 @@ def seed(size: str, write: Callable[[str], None]) -> None:
     for sid, unit_id in Staff.objects.filter(org_unit__in=teams).values_list("pk", "org_unit_id"):
         staff.setdefault(unit_id, []).append(sid)
     total = 0
-    delta: dict[domain.RollupKey, domain.Delta] = {}
+    run = ingest_fast.Run(actor=None, on_duplicate="reject", ctx=None)
+    to_us = ingest_fast.to_us
     with transaction.atomic():
         for t_index, team in enumerate(teams):
             on_time_p = rng.uniform(0.78, 0.98)
@@ -53,8 +56,7 @@ def seed(size: str, write: Callable[[str], None]) -> None:
             mood = rng.uniform(-0.6, 0.4)
             drift_month = rng.random() < 0.2  # some teams slip in the last month: an SPC signal to find
             kinds = SERVICE_TYPES[team.kind]
-            records: list[ServiceRecord] = []
-            facts: list[domain.Fact] = []
+            cols: dict[str, list[object]] = {name: [] for name in ingest_fast.PREPARED_SCHEMA}
             for d in range(days):
                 day = start + dt.timedelta(days=d)
                 late = drift_month and day >= today.replace(day=1) - dt.timedelta(days=30)
@@ -74,43 +76,19 @@ def seed(size: str, write: Callable[[str], None]) -> None:
                         )
                     fcr = rng.random() < (0.85 if in_time else 0.5)
                     total += 1
-                    rec = ServiceRecord(
-                        source="demo",
-                        external_id=f"D{t_index:03d}-{total:08d}",
-                        org_unit_id=team.pk,
-                        staff_id=rng.choice(staff[team.pk]) if staff.get(team.pk) else None,
-                        service_type=stype,
-                        channel=channel,
-                        requested_at=req,
-                        first_response_at=req + response,
-                        completed_at=req + handling,
-                        promised_at=req + promise,
-                        outcome="done",
-                        first_contact_resolution=fcr,
-                        rating=rating,
-                    )
-                    records.append(rec)
-                    facts.append(
-                        domain.Fact(
-                            team.pk,
-                            stype,
-                            channel,
-                            req,
-                            req + response,
-                            req + handling,
-                            req + promise,
-                            fcr,
-                            rating,
-                        )
-                    )
-            ServiceRecord.objects.bulk_create(records, batch_size=services.BATCH)
-            for key, value in domain.rollup_delta(facts, tz).items():
-                if key in delta:
-                    delta[key].add(value)
-                else:
-                    delta[key] = value
-        services.apply_rollup_delta(delta)
-    write(f"  {total:,} service records for {len(teams)} teams, {len(delta):,} daily rollups")
+                    staff_id = rng.choice(staff[team.pk]) if staff.get(team.pk) else None
+                    for name, value in (
+                        ("row", total), ("source", "demo"), ("external_id", f"D{t_index:03d}-{total:08d}"),
+                        ("org_unit_id", team.pk), ("staff_id", staff_id), ("customer_id", None),
+                        ("service_type", stype), ("channel", channel), ("req", to_us(req)),
+                        ("first", to_us(req + response)), ("done", to_us(req + handling)),
+                        ("prom", to_us(req + promise)), ("outcome", "done"), ("fcr", fcr), ("rating", rating),
+                    ):  # fmt: skip
+                        cols[name].append(value)
+            ingest_fast.write_prepared(run, pl.DataFrame(cols, schema=ingest_fast.PREPARED_SCHEMA))
+        counts = ingest_fast.finish(run)
+    delta_rows = counts["rollups"]
+    write(f"  {total:,} service records for {len(teams)} teams, {delta_rows:,} daily rollups")
     # the regions' service KPIs (the nightly task covers every unit and KPI)
     records_kpis = [d["code"] for d in domain.LIBRARY if d["source"] == "records"]
     created = services.evaluate_alerts(
