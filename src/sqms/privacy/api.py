@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sqms.core.apibase import Mapped, Page
@@ -15,6 +15,14 @@ from sqms.privacy.models import AccessLog, PrivacyRequest, RetentionRule
 from sqms.privacy.registry import REGISTERS
 
 router = Router(tags=["privacy"])
+
+
+class BoundedPage(Page):
+    """``Page`` with a bounded offset: a huge offset is a 422, not a database error (SQLite and
+    PostgreSQL refuse OFFSETs beyond 64 bits). Suggested for ``core.apibase.Page`` itself."""
+
+    class Input(Page.Input):  # type: ignore[name-defined]
+        offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class AccessOut(Schema):
@@ -59,7 +67,7 @@ class AccessFilter(Schema):
 
 
 @router.get("/privacy/access-log", response=list[AccessOut])
-@paginate(Page)
+@paginate(BoundedPage)
 def list_access_log(request: HttpRequest, filters: Query[AccessFilter]) -> Any:
     """Who was shown unmasked personal data (one row per request and record type)."""
     qs = selectors.access_log(
@@ -101,7 +109,7 @@ def _request_out(r: PrivacyRequest) -> dict[str, Any]:
 
 
 @router.get("/privacy/requests", response=list[RequestOut])
-@paginate(Page)
+@paginate(BoundedPage)
 def list_requests(request: HttpRequest, customer: int | None = None) -> Any:
     return Mapped(selectors.requests(request.user, customer), _request_out)
 
