@@ -89,10 +89,52 @@ def _docs(user: Any, f: Filters, limit: int = MAX_DOCS) -> list[str]:
     return list(texts(user, f).order_by("-at").values_list("text", flat=True)[:limit])
 
 
+# --- segmentation memo ------------------------------------------------------------------------------
+# The analytics page reads the same few thousand texts for its word counts, keywords, topics and emerging
+# terms, and again on every visit: each distinct text is cut once per process and its tokens kept here
+# (bounded), and the whole memo is dropped when the segmenter's dictionary or stop words change.
+MEMO_MAX = 60_000
+_memo: dict[str, list[str]] = {}
+_memo_state: list[Any] = [None]
+_memo_lock = threading.Lock()
+
+
+def cut_all(docs: list[str]) -> list[list[str]]:
+    """``segment.current().cut(t)`` for every text, from the memo where the text was cut before."""
+    seg = segment.current()
+    state = (id(seg), seg.signature)
+    with _memo_lock:
+        if _memo_state[0] != state or len(_memo) > MEMO_MAX:
+            _memo.clear()
+            _memo_state[0] = state
+        missing = {t for t in docs if t not in _memo}
+    cut = {t: seg.cut(t) for t in missing}
+    with _memo_lock:
+        if _memo_state[0] == state:
+            _memo.update(cut)
+        return [_memo.get(t) or cut.get(t) or seg.cut(t) for t in docs]
+
+
+def content_tokens(tokens: list[str], stop: frozenset[str], min_len: int = 2) -> list[str]:
+    """What :meth:`segment.Segmenter.tokens` keeps of a text's cut tokens."""
+    return [
+        t
+        for t in tokens
+        if len(t) >= min_len
+        and t not in stop
+        and segment._WORDLIKE.search(t)
+        and not segment._NUMBER.match(t)
+    ]
+
+
+def _doc_tokens(docs: list[str], min_len: int = 2) -> list[list[str]]:
+    stop = segment.current().stop_words
+    return [content_tokens(toks, stop, min_len) for toks in cut_all(docs)]
+
+
 def word_frequency(user: Any, f: Filters, top: int = 30) -> list[dict[str, Any]]:
     """The most frequent content words (2+ characters, no stop words)."""
-    seg = segment.current()
-    counts = domain.word_counts(seg.tokens(t, min_len=2) for t in _docs(user, f))
+    counts = domain.word_counts(_doc_tokens(_docs(user, f)))
     return [{"word": w, "count": n} for w, n in counts.most_common(top)]
 
 
@@ -126,9 +168,34 @@ def keywords(user: Any, f: Filters, top: int = 20, method: str = "tfidf") -> lis
     if not docs:
         return []
     ex = _extractor(method)
-    with _extract_lock:
-        pairs = ex.extract_tags("\n".join(docs), topK=top, withWeight=True)
+    if method == "tfidf":
+        pairs = _tfidf_tags(ex, docs, top)
+    else:
+        with _extract_lock:
+            pairs = ex.extract_tags("\n".join(docs), topK=top, withWeight=True)
     return [{"word": w, "weight": round(float(s), 6)} for w, s in pairs]
+
+
+def _tfidf_tags(ex: Any, docs: list[str], top: int) -> list[tuple[str, float]]:
+    """``jieba.analyse.TFIDF.extract_tags("\\n".join(docs), topK=top, withWeight=True)`` computed from the
+    memoised tokens (jieba cuts the joined text into the same tokens: a newline separates its blocks)."""
+    freq: dict[str, float] = {}
+    stop = ex.stop_words
+    for tokens in cut_all(docs):
+        for w in tokens:
+            if len(w.strip()) < 2 or w.lower() in stop:
+                continue
+            freq[w] = freq.get(w, 0.0) + 1.0
+    total = sum(freq.values())
+    if not total:
+        return []
+    for k in freq:
+        freq[k] *= ex.idf_freq.get(k, ex.median_idf) / total
+    return sorted(freq.items(), key=lambda kv: kv[1], reverse=True)[:top]
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
 
 
 def topics(user: Any, f: Filters, n_topics: int = 5, n_words: int = 8) -> dict[str, Any]:
@@ -141,9 +208,9 @@ def topics(user: Any, f: Filters, n_topics: int = 5, n_words: int = 8) -> dict[s
     docs = _docs(user, f)
     if len(docs) < n_topics * 2:
         return {"n_docs": len(docs), "topics": []}
-    vec = TfidfVectorizer(analyzer=segment.Analyzer(min_len=2), min_df=2, max_df=0.9, sublinear_tf=True)
+    vec = TfidfVectorizer(analyzer=_identity, min_df=2, max_df=0.9, sublinear_tf=True)
     try:
-        x = vec.fit_transform(docs)
+        x = vec.fit_transform(_doc_tokens(docs))
     except ValueError:  # every word filtered out
         return {"n_docs": len(docs), "topics": []}
     k = min(n_topics, x.shape[1])
@@ -182,11 +249,10 @@ def emerging(
     last_start = this_start - timedelta(days=7)
     last_end = this_start - timedelta(days=1)
     base = Filters(unit=f.unit, source=f.source, kind=f.kind)
-    seg = segment.current()
 
     def counts(a: date, b: date) -> Any:
         part = Filters(unit=base.unit, start=a, end=b, source=base.source, kind=base.kind)
-        return domain.doc_counts(seg.tokens(t, min_len=2) for t in _docs(user, part))
+        return domain.doc_counts(_doc_tokens(_docs(user, part)))
 
     rows = domain.emerging_terms(
         counts(this_start, end), counts(last_start, last_end), min_count=min_count, min_growth=min_growth

@@ -4,7 +4,6 @@ suggestions on new complaints)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -61,7 +60,7 @@ def analytics_view(request: HttpRequest) -> HttpResponse:
         "method": method,
         "report": report,
         "error": error,
-        "chart": json.dumps(chart, ensure_ascii=False),
+        "chart": chart,
         "units": _units(request.user),
         "sources": Source.choices,
     }
