@@ -3,8 +3,14 @@ and print one table.
 
     BENCH_SIZE=small|full .venv/bin/python bench/run.py [name ...]
 
-Each script writes ``bench/results/<name>.json`` through :func:`common.emit`; a script that fails or writes
-nothing gets a row saying so (the table never hides a benchmark).  ``latest.json`` is a list of rows
+Each script writes ``bench/results/<name>.json`` through :func:`common.emit`; a script that fails, writes
+nothing or overruns its time budget gets a row saying so (the table never hides a benchmark).
+
+Time budget (``BENCH_SIZE=small`` must finish in under 5 minutes on this 2-core machine): every script has a
+budget in :data:`BUDGET_SMALL` (seconds; ``full`` has none); a script still running at its budget is stopped
+(its whole process group) and reported as over budget.  The CPU-bound scripts run two at a time (two
+cores); ``bench_http.py`` runs alone at the end, since it measures latencies that a neighbour would distort.
+``BENCH_JOBS`` overrides the number of parallel scripts (1 = strictly one after another).  ``latest.json`` is a list of rows
 ``{"bench", "name", "value", "unit", "target", "baseline", "ratio", "met", ...}``.
 """
 
@@ -12,9 +18,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -49,51 +57,139 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(out)
 
 
+#: small-size budget per script, seconds (the sum of the parallel lanes plus http stays under 300 s)
+BUDGET_SMALL: dict[str, float] = {
+    "stats": 60,
+    "sla": 60,
+    "surveys": 75,
+    "kpi": 60,
+    "evaluation": 60,
+    "dashboard": 75,
+    "audits": 45,
+    "http": 150,
+}
+DEFAULT_BUDGET_SMALL = 60.0
+#: benchmarks the table must always show (a missing script is a row, not a silence)
+EXPECTED = ("stats", "sla", "surveys", "kpi", "evaluation", "dashboard", "audits", "http")
+ALONE = {"http"}  # run after the others, with nothing beside it
+
+
+def run_script(script: Path, bench_size: str) -> dict[str, object]:
+    """Run one benchmark within its budget; returns its status, wall time and the result files it wrote."""
+    name = script.stem.removeprefix("bench_")
+    budget = BUDGET_SMALL.get(name, DEFAULT_BUDGET_SMALL) if bench_size == "small" else None
+    print(f"== {script.name} (BENCH_SIZE={bench_size}, budget {budget or '—'} s)", flush=True)
+    started = time.time()
+    t0 = time.monotonic()
+    log = RESULTS / f"{name}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(script)],
+            env={**os.environ, "BENCH_SIZE": bench_size},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: servers it starts are stopped with it
+        )
+        over = False
+        try:
+            returncode = proc.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            over = True
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                returncode = proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                returncode = proc.wait()
+    seconds = time.monotonic() - t0
+    fresh = [
+        p
+        for p in RESULTS.glob("*.json")
+        if p.name != "latest.json"
+        and p.stat().st_mtime >= started
+        and p.stem == name  # scripts run side by side: only its own file
+    ]
+    print(f"== {script.name}: exit {returncode}, {seconds:.0f} s (log: {log})", flush=True)
+    return {
+        "name": name,
+        "script": script.name,
+        "returncode": returncode,
+        "over": over,
+        "budget": budget,
+        "seconds": seconds,
+        "fresh": sorted(fresh),
+    }
+
+
+def rows_of(done: dict[str, object]) -> list[dict[str, object]]:
+    name, script = done["name"], done["script"]
+    rows: list[dict[str, object]] = []
+    if done["over"]:
+        rows.append(
+            {"bench": name, "name": f"{script} stopped: over its {done['budget']:g} s budget", "value": None}
+        )
+    elif done["returncode"]:
+        rows.append({"bench": name, "name": f"{script} FAILED (exit {done['returncode']})", "value": None})
+    elif not done["fresh"]:
+        rows.append({"bench": name, "name": f"{script} wrote no results (not converted to emit?)"})
+    for path in done["fresh"]:  # type: ignore[attr-defined]
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            rows.append({"bench": path.stem, **row})
+    budget = done["budget"]
+    rows.append(
+        {
+            "bench": name,
+            "name": "script wall time",
+            "value": round(float(done["seconds"]), 1),  # type: ignore[arg-type]
+            "unit": "s",
+            "target": budget,
+            "met": None if budget is None else float(done["seconds"]) <= float(budget),  # type: ignore[arg-type]
+            "lower_is_better": True,
+        }
+    )
+    return rows
+
+
 def main(argv: list[str]) -> int:
     bench_size = size()
     scripts = sorted(HERE.glob("bench_*.py"))
+    present = {s.stem.removeprefix("bench_") for s in scripts}
     if argv:
         scripts = [s for s in scripts if s.stem.removeprefix("bench_") in argv]
     RESULTS.mkdir(exist_ok=True)
-    rows: list[dict[str, object]] = []
-    failed = 0
     total = time.monotonic()
-    for script in scripts:
-        name = script.stem.removeprefix("bench_")
-        print(f"== {script.name} (BENCH_SIZE={bench_size})", flush=True)
-        started = time.time()
-        t0 = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, str(script)], env={**os.environ, "BENCH_SIZE": bench_size}, check=False
-        )
-        seconds = time.monotonic() - t0
-        fresh = [
-            p for p in RESULTS.glob("*.json") if p.name != "latest.json" and p.stat().st_mtime >= started
-        ]
-        if done.returncode:
-            failed += 1
-            rows.append(
-                {"bench": name, "name": f"{script.name} FAILED (exit {done.returncode})", "value": None}
-            )
-        elif not fresh:
-            rows.append({"bench": name, "name": f"{script.name} wrote no results (not converted to emit?)"})
-        for path in sorted(fresh):
-            for row in json.loads(path.read_text(encoding="utf-8")):
-                rows.append({"bench": path.stem, **row})
-        rows.append(
-            {
-                "bench": name,
-                "name": "script wall time",
-                "value": round(seconds, 1),
-                "unit": "s",
-                "lower_is_better": True,
-            }
-        )
+    jobs = int(os.environ.get("BENCH_JOBS") or (2 if bench_size == "small" else 1))
+    shared = [s for s in scripts if s.stem.removeprefix("bench_") not in ALONE]
+    alone = [s for s in scripts if s.stem.removeprefix("bench_") in ALONE]
+    # longest budgets first, so the two lanes end close together
+    shared.sort(key=lambda s: -BUDGET_SMALL.get(s.stem.removeprefix("bench_"), DEFAULT_BUDGET_SMALL))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(lambda s: run_script(s, bench_size), shared))
+    results += [run_script(s, bench_size) for s in alone]
+    results.sort(key=lambda d: str(d["name"]))
+    rows: list[dict[str, object]] = []
+    for missing in [m for m in EXPECTED if m not in present and (not argv or m in argv)]:
+        rows.append({"bench": missing, "name": f"bench_{missing}.py is missing", "value": None})
+    for done in results:
+        rows += rows_of(done)
+    failed = sum(1 for d in results if d["returncode"] or d["over"])
+    seconds = time.monotonic() - total
+    rows.append(
+        {
+            "bench": "all",
+            "name": f"make bench wall time ({jobs} at a time)",
+            "value": round(seconds, 1),
+            "unit": "s",
+            "target": 300.0 if bench_size == "small" else None,
+            "met": seconds <= 300.0 if bench_size == "small" else None,
+            "lower_is_better": True,
+        }
+    )
     (RESULTS / "latest.json").write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
     print()
     print(table(rows))
     print(
-        f"\n{len(scripts)} benchmarks, {failed} failed, {time.monotonic() - total:.0f} s; bench/results/latest.json"
+        f"\n{len(scripts)} benchmarks, {failed} failed or over budget, {seconds:.0f} s; bench/results/latest.json"
     )
     return 1 if failed else 0
 
