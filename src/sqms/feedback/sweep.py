@@ -19,6 +19,7 @@ leaves the ticket marked for the next sweep."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
@@ -158,10 +159,40 @@ def sla_sweep_columns(
         next_ts=EpochSeconds("sla_next_at"),
     ).order_by("pk")
     for start in range(0, len(ids), batch):
-        chunk = list(rows_qs.filter(pk__in=ids[start : start + batch]).values_list(*fields))
+        part = ids[start : start + batch]
+        lo, hi = part[0], part[-1]
+        dense = len(part) * 2 >= hi - lo + 1
+        if dense:  # a full sweep: read by id range, no query parameter per ticket
+            wanted = set(part)
+            rows = rows_qs.filter(pk__gte=lo, pk__lte=hi).values_list(*fields)
+            chunk = [row for row in rows if row[0] in wanted]
+        else:
+            chunk = list(rows_qs.filter(pk__in=part).values_list(*fields))
         stats["tickets"] += len(chunk)
-        _sweep_chunk(state, chunk, now, stats, fire)
+        _sweep_chunk(state, chunk, now, stats, fire, (lo, hi) if dense else None)
     return stats
+
+
+def _raw_rows(qs: Any, index: dict[int, int]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` query of timeline rows, run on the cursor (no per-row converters:
+    the instants are integers already; ``data`` is parsed only when not empty), keeping the rows of
+    the tickets in ``index``."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    out = []
+    loads = json.loads
+    for tid, kind, at, to_status, data in raw:
+        if tid not in index:
+            continue
+        if isinstance(data, str):
+            data = _EMPTY if data == "{}" else loads(data)
+        out.append((tid, kind, int(at), to_status, data or _EMPTY))
+    return out
+
+
+_EMPTY: dict[str, Any] = {}
 
 
 def _sweep_chunk(
@@ -170,6 +201,7 @@ def _sweep_chunk(
     now: datetime,
     stats: dict[str, int],
     fire: Callable[..., bool],
+    span: tuple[int, int] | None = None,
 ) -> None:
     n = len(chunk)
     pks = [t[0] for t in chunk]
@@ -177,11 +209,16 @@ def _sweep_chunk(
     prio = [t[1] for t in chunk]
     tpol = [t[2] for t in chunk]
     state.load_policies(set(tpol))
-    rows = list(
-        TicketEvent.objects.filter(ticket_id__in=pks, kind__in=SWEEP_KINDS)
-        .order_by("ticket_id", "at", "id")
+    events = TicketEvent.objects.filter(kind__in=SWEEP_KINDS)
+    if span is not None:
+        events = events.filter(ticket_id__gte=span[0], ticket_id__lte=span[1])
+    else:
+        events = events.filter(ticket_id__in=pks)
+    rows = _raw_rows(
+        events.order_by("ticket_id", "at", "id")
         .annotate(at_ts=EpochSeconds("at"))
-        .values_list("ticket_id", "kind", "at_ts", "to_status", "data")
+        .values_list("ticket_id", "kind", "at_ts", "to_status", "data"),
+        index,
     )
     # ---- event columns (one pass over the rows; sub-events of a row share its instant)
     statuses, names, targets = state.statuses, state.names, state.targets
