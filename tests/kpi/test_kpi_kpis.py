@@ -133,3 +133,59 @@ def test_pages(org, client_for):
     r = c.get("/kpi/on_time_rate/?unit=R1&format=xlsx")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxml")
     assert client_for(fresh(org.manager_a)).get("/kpi/on_time_rate/?unit=BB").status_code == 404
+
+
+def test_csat_and_nps_kpis_from_the_survey_rollup_match_the_raw_answers(org):
+    """The CSAT/NPS KPIs read the surveys app's daily rollup; an oracle straight from the answers JSON of
+    the included responses agrees for every unit's subtree, and scoping limits a branch manager."""
+    import numpy as np
+    from django.utils import timezone
+
+    from sqms.kpi import selectors as ks
+    from sqms.kpi.domain import kpi_value
+    from sqms.surveys import domain as sv_domain
+    from sqms.surveys import services as sv
+    from sqms.surveys.models import Response
+
+    survey = sv.create_from_template(actor=org.quality, template="csat", code="CSATK")
+    camp = {
+        b: sv.create_campaign(actor=org.quality, survey=survey, code=f"K-{k}", name=f"K {k}", org_unit=b)
+        for k, b in enumerate((org.branch_a, org.branch_b))
+    }
+    rng = np.random.default_rng(5)
+    now = timezone.now()
+    for i in range(30):
+        unit = (org.team_a, org.branch_a, org.branch_b)[i % 3]
+        sv.submit_response(
+            campaign=camp[org.branch_b if unit == org.branch_b else org.branch_a],
+            raw={"csat": [str(rng.integers(1, 6))], "nps": [str(rng.integers(0, 11))], "resolved": ["1"]},
+            org_unit=unit,
+            submitted_at=now - dt.timedelta(days=int(i % 5)),
+        )
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=10)
+
+    def oracle(path):
+        csat, nps = [], []
+        for r in Response.objects.filter(included=True, org_unit__path__startswith=path).select_related(
+            "version"
+        ):
+            for q in sv_domain.questions(r.version.definition):
+                v = r.answers.get(q["code"])
+                if v is None:
+                    continue
+                if q["type"] == "likert" and not q.get("dimension") and not q.get("attention"):
+                    csat.append(v >= (q.get("scale_points") or 5) - 1)
+                if q["type"] == "nps":
+                    nps.append(1 if v >= 9 else -1 if v <= 6 else 0)
+        return 100 * sum(csat) / len(csat), 100 * sum(nps) / len(nps)
+
+    for unit in (org.hq, org.branch_a, org.team_a, org.branch_b):
+        sums = ks.kpi_sums(org.admin, unit, since, today, ("surveys",))
+        want_csat, want_nps = oracle(unit.path)
+        assert kpi_value("csat", sums) == pytest.approx(want_csat)
+        assert kpi_value("nps", sums) == pytest.approx(want_nps)
+    # the manager of branch A sees only branch A's responses, even over the whole scope
+    mine = ks.kpi_sums(org.manager_a, None, since, today, ("surveys",))
+    assert kpi_value("csat", mine) == pytest.approx(oracle(org.branch_a.path)[0])
+    assert mine["nps_n"] == ks.kpi_sums(org.admin, org.branch_a, since, today, ("surveys",))["nps_n"]

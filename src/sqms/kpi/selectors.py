@@ -380,56 +380,36 @@ def _survey_rows(
     grain: str,
 ) -> None:
     """CSAT (top-2-box of overall satisfaction items) and NPS counts of included responses, per unit ×
-    grain, through the surveys app's selectors (one query per survey version)."""
-    from sqms.surveys import domain as sv_domain
-    from sqms.surveys import selectors as sv
-    from sqms.surveys.models import SurveyVersion
+    grain: one grouped query over the surveys app's daily CSAT/NPS rollup (the counts behind
+    ``sqms.surveys.selectors.csat_nps_by_unit``), limited to the user's scope. Summed counts, not
+    figures, so a parent stays the ratio of summed numerators and denominators."""
+    from django.db.models import CharField
+    from django.db.models.functions import Substr
 
-    start, end = _aware_range(since, until)
-    qs = _within(sv.responses(user), ids).filter(included=True, submitted_at__gte=start, submitted_at__lt=end)
-    tz = _tz()
-    for version in SurveyVersion.objects.filter(pk__in=set(qs.values_list("version_id", flat=True))):
-        items = version.items
-        nps = [j for j, it in enumerate(items) if it["type"] == "nps"]
-        csat = [
-            j
-            for j, it in enumerate(items)
-            if it["type"] == "likert"
-            and not it.get("dimension")
-            and not it.get("attention")
-            and it.get("max")
-        ]
-        if not nps and not csat:
-            continue
-        meta = list(qs.filter(version=version).values_list("org_unit_id", "submitted_at", "values"))
-        if not meta:
-            continue
-        x = sv_domain.unpack((m[2] for m in meta), len(items))
-        cols = {
-            name: np.zeros(len(meta))
-            for name in ("csat_n", "csat_top", "nps_n", "nps_promoters", "nps_detractors")
-        }
-        for j in nps:
-            col = x[:, j]
-            ok = ~np.isnan(col)
-            cols["nps_n"] += ok
-            cols["nps_promoters"] += ok & (np.nan_to_num(col) >= 9)
-            cols["nps_detractors"] += ok & (np.nan_to_num(col, nan=99) <= 6)
-        for j in csat:
-            col = x[:, j]
-            ok = ~np.isnan(col)
-            cols["csat_n"] += ok
-            cols["csat_top"] += ok & (np.nan_to_num(col, nan=-99) > items[j]["max"] - 2)
-        block = np.zeros((len(meta), len(GRID_FIELDS)))
-        for name, col in cols.items():
-            block[:, FIELD_INDEX[name]] = col
-        keep = [k for k, m in enumerate(meta) if m[0] in id_path]
-        days = [meta[k][1].astimezone(tz).date() for k in keep]
-        rows.add_block(
-            [id_path[meta[k][0]] for k in keep],
-            [d.replace(day=1) if grain == "month" else d for d in days],
-            block[keep],
-        )
+    from sqms.core.scoping import scope_for
+    from sqms.surveys.models import SurveyDayRollup
+
+    names = ["csat_n", "csat_top", "nps_n", "nps_promoters", "nps_detractors"]
+    qs = SurveyDayRollup.objects.filter(day__gte=since, day__lte=until)
+    qs = _within(scope_for(user).filter(qs, path_field="org_unit__path"), ids)
+    g: Any = F("day")
+    if grain == "month":
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            g = Substr(F("day"), 1, 7, output_field=CharField())
+        else:
+            from django.db.models.functions import TruncMonth
+
+            g = TruncMonth("day")
+    grouped = (
+        qs.annotate(g=g)
+        .values("org_unit_id", "g")
+        .annotate(**{n: Sum(n) for n in names})
+        .values_list("org_unit_id", "g", *names)
+        .order_by()
+    )
+    rows.add_grouped(grouped, names, id_path, grain)
 
 
 def _registered(user: Any, grid: Grid, codes: Iterable[str]) -> None:
