@@ -578,10 +578,11 @@ def _copy(table: str, prepared: pl.DataFrame, now: dt.datetime, extra_row: bool 
     if extra_row:
         frame = frame.with_columns(prepared["row"])
         columns.append("row_no")
+    types = _pg_types(table)  # before the COPY: the connection runs nothing else while it lasts
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_pg_types(table))
+            copy.set_types(types)
             write_row = copy.write_row
             for values in frame.iter_rows():
                 write_row(values)
