@@ -61,21 +61,29 @@ def _public_campaign(slug: str) -> Campaign | None:
     """The campaign of a public link with its unit and version; the version's definition and items (the
     big JSON) come from a per-process cache keyed by version id and checksum (a version's wording only
     changes with its checksum), so a submission does not parse them again."""
-    found = list(
-        Campaign.objects.select_related("version", "org_unit")
-        .defer("version__definition", "version__items")
-        .filter(slug=slug)
-        .order_by()[:1]
-    )
+    from sqms.org.models import OrgUnit
+    from sqms.surveys.models import SurveyVersion
+
+    # plain SQL (raw querysets): compiling the ORM query cost more than running it on every submission
+    found = list(Campaign.objects.raw(f"SELECT * FROM {Campaign._meta.db_table} WHERE slug = %s", [slug]))
     if not found:
         return None
     campaign = found[0]
+    unit = list(
+        OrgUnit.objects.raw(f"SELECT * FROM {OrgUnit._meta.db_table} WHERE id = %s", [campaign.org_unit_id])
+    )
+    columns = "id, survey_id, number, checksum, published_at, published_by_id"
+    table = SurveyVersion._meta.db_table
+    version_rows = list(
+        SurveyVersion.objects.raw(f"SELECT {columns} FROM {table} WHERE id = %s", [campaign.version_id])
+    )
+    if not unit or not version_rows:
+        return None
+    campaign.org_unit, campaign.version = unit[0], version_rows[0]
     version = campaign.version
     key = (version.pk, version.checksum)
     cached = _VERSIONS.get(key)
     if cached is None:
-        from sqms.surveys.models import SurveyVersion
-
         full = SurveyVersion.objects.only("definition", "items").get(pk=version.pk)
         cached = (full.definition, full.items)
         if len(_VERSIONS) > 200:
