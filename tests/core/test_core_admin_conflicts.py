@@ -153,6 +153,8 @@ READ_ONLY = {
     "core.auditentry": "the audit trail is append-only",
     "core.notification": "notifications are only marked read from the inbox",
     "core.apitoken": "tokens are revoked, never edited",
+    "privacy.accesslog": "the log of unmasked views is append-only",
+    "privacy.privacyrequest": "data-subject requests are records of what was done",
 }
 # Editable registers that are not ours, with the reason they are left as the library ships them.
 EXEMPT = {

@@ -195,3 +195,20 @@ def test_api_export_erase_and_requests(org, world, api_for):
         content_type="application/json",
     )
     assert r.status_code == 403
+
+
+@pytest.mark.django_db
+def test_erase_is_refused_while_the_audit_chain_is_broken(org, world):
+    """Erasure re-seals the chain after redaction: over a tampered chain that would hide the tampering."""
+    from sqms.core.errors import Conflict
+    from sqms.core.models import AuditEntry
+    from sqms.org.models import Customer
+    from sqms.privacy import services
+    from sqms.privacy.models import PrivacyRequest
+
+    victim = AuditEntry.objects.order_by("seq")[1]
+    AuditEntry.objects.filter(pk=victim.pk).update(verb="tampered")
+    with pytest.raises(Conflict, match=f"#{victim.pk}"):
+        services.erase_customer(actor=org.quality, customer=world.subject, reason="request by phone")
+    assert Customer.objects.get(pk=world.subject.pk).phone == world.phone
+    assert not PrivacyRequest.objects.exists()

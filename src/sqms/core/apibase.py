@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
@@ -145,6 +145,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 class Page(LimitOffsetPagination):
     """``?limit=&offset=`` → ``{"items": [...], "count": N}``; the convention for every list endpoint."""
+
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=2**31 - 1)  # a huge offset is a 422, not a database error
 
 
 def require(request: HttpRequest, perm: str) -> None:

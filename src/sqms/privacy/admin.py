@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from sqms.core import audit
+from sqms.core.admin_versions import OptimisticLockAdmin
 from sqms.privacy.models import AccessLog, PrivacyRequest, RetentionRule
 from sqms.privacy.registry import REGISTERS
 
@@ -71,7 +72,7 @@ class PrivacyRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RetentionRule)
-class RetentionRuleAdmin(ModelAdmin):
+class RetentionRuleAdmin(OptimisticLockAdmin, ModelAdmin):
     list_display = ["register", "register_label", "days", "active", "note", "updated_at"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:

@@ -15,10 +15,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sqms.core import audit
 from sqms.core.context import current_request_id
-from sqms.core.errors import ValidationFailed
+from sqms.core.errors import Conflict, ValidationFailed
 from sqms.core.models import AuditAction, AuditEntry
 from sqms.core.security import chain
 from sqms.core.services import require_in_scope, require_perm
@@ -271,6 +272,18 @@ def erase_customer(*, actor: Any, customer: Customer, reason: str) -> PrivacyReq
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("A reason is required.", fields={"reason": ["This field is required."]})
+    # Erasure re-seals the audit chain after redacting the subject's values; re-sealing a chain that is already
+    # broken would hide that tampering, so an erasure is refused until `sqms audit verify` passes.
+    checked = chain.verify()
+    if not checked.ok:
+        problem = checked.problem
+        raise Conflict(
+            _(
+                "The audit trail fails verification (%(problem)s); erasure would re-seal it and hide that. "
+                "Run 'sqms audit verify' and resolve the problem first."
+            )
+            % {"problem": f"{problem.kind} #{problem.entry_id}" if problem else "?"}
+        )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     already = Anonymised.objects.filter(register="org.customer", object_id=customer.pk).exists()
     known = known_of(customer)
