@@ -623,7 +623,7 @@ class BotAdmin(ScopedAdmin):
 
 @admin.register(BotDelivery)
 class BotDeliveryAdmin(ScopedAdmin):
-    list_display = ["created_at", "bot", "event", "title", "status", "attempts", "sent_at"]
+    list_display = ["created_at", "bot", "event", "title", "status", "attempts", "sent_at", "next_attempt_at"]
     list_filter = ["status", "event", "bot"]
     fields = [
         "bot",
@@ -635,6 +635,7 @@ class BotDeliveryAdmin(ScopedAdmin):
         "response",
         "created_at",
         "sent_at",
+        "next_attempt_at",
         "digest",
     ]
     readonly_fields = fields
