@@ -1,7 +1,11 @@
 """Benchmark: survey storage → analysis matrix, the analysis report at 1,000,000 × 30, and public submission
 throughput.
 
-    BENCH_SIZE=small|full  .venv/bin/python bench/bench_surveys.py
+    BENCH_SIZE=small|full  [BENCH_SURVEYS_PARTS=storage,analysis,submit,http,http-old]  .venv/bin/python bench/bench_surveys.py
+
+(small runs storage, analysis and submit; full adds the two gunicorn runs. ``http`` = this code through
+gunicorn; ``http-old`` = the same load against the code of ``BENCH_SURVEYS_OLD_REF`` (default fbb1156, the
+tree before the compact storage and the cheap submit path), exported with ``git archive``.)
 
 1. **Storage → matrix.** Responses of a 30-item Likert survey are written to a fresh SQLite database (the
    real ``surveys_response`` table, packed ``values`` column, raw ``executemany``), then read back the way
@@ -534,7 +538,9 @@ def main() -> None:
     _django()
     _admin, campaign, unit = _setup()
     setup_s = time.perf_counter() - t0
-    parts = os.environ.get("BENCH_SURVEYS_PARTS", "storage,analysis,submit,http,http-old").split(",")
+    # small (make bench, 60 s budget): no gunicorn runs; full: all, or choose with BENCH_SURVEYS_PARTS
+    default = "storage,analysis,submit" if size() == "small" else "storage,analysis,submit,http,http-old"
+    parts = os.environ.get("BENCH_SURVEYS_PARTS", default).split(",")
     rows: list[Row] = []
     if "storage" in parts:
         rows += bench_storage(campaign, unit, cfg["db"])
