@@ -60,3 +60,28 @@ def test_page_has_json_data_and_no_inline_script(org: Any, client_for: Any, labe
     assert "text/analytics.js" in html
     inline = [m for m in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S) if m[1].strip()]
     assert all("application/json" in attrs for attrs, _body in inline), inline
+
+
+def test_page_report_is_reused_until_texts_change(org: Any, client_for: Any, labelled: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sqms.text import views
+    from sqms.text.models import TextRecord
+
+    views._reports.clear()
+    labelled(10)
+    services.analyse_texts(full=True)
+    client = client_for(org.quality)
+    first = client.get("/text/analytics/")
+    with CaptureQueriesContext(connection) as again:
+        second = client.get("/text/analytics/")
+    assert second.context["report"] == first.context["report"]
+    assert not any("text_textrecord" in q["sql"] and "ORDER BY" in q["sql"] for q in again.captured_queries)
+    n = first.context["report"]["sentiment"]["n"]
+    rec = TextRecord.objects.order_by("id").first()
+    rec.pk = None
+    rec.source_id = 10**9
+    rec.save()
+    third = client.get("/text/analytics/")
+    assert third.context["report"]["sentiment"]["n"] == n + 1

@@ -19,6 +19,42 @@ from sqms.core.errors import DomainError
 from sqms.text import domain, selectors, services
 from sqms.text.models import Polarity, Source, Task
 
+REPORT_TTL = 300.0  # seconds a computed report is reused while the analysed texts have not changed
+_reports: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+
+
+def _report(user: Any, f: selectors.Filters, method: str, query: str) -> dict[str, Any]:
+    """The page's figures, reused (per process) for the same user, filters and day while no text was
+    analysed again and the dictionary did not change, for at most :data:`REPORT_TTL` seconds."""
+    import time
+
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    from sqms.text import segment
+    from sqms.text.models import TextRecord
+
+    data = TextRecord.objects.aggregate(n=Count("id"), last=Max("id"), at=Max("analysed_at"))
+    seg = segment.current()
+    key = (user.pk, query, method, timezone.localdate(), data["n"], data["last"], data["at"], seg.signature)
+    now = time.monotonic()
+    hit = _reports.get(key)
+    if hit is not None and now - hit[0] < REPORT_TTL:
+        return hit[1]
+    report = {
+        "sentiment": selectors.sentiment_summary(user, f),
+        "words": selectors.word_frequency(user, f, top=30),
+        "keywords": selectors.keywords(user, f, top=20, method=method),
+        "topics": selectors.topics(user, f, n_topics=5),
+        "emerging": selectors.emerging(user, f),
+    }
+    for old in [k for k, (at, _r) in _reports.items() if now - at >= REPORT_TTL or k[0] == user.pk]:
+        del _reports[old]
+    if len(_reports) > 200:
+        _reports.clear()
+    _reports[key] = (now, report)
+    return report
+
 
 def _units(user: Any) -> Any:
     from sqms.org.selectors import units
@@ -35,13 +71,7 @@ def analytics_view(request: HttpRequest) -> HttpResponse:
     try:
         f = selectors.Filters.parse(request.GET)
         method = request.GET.get("method") or "tfidf"
-        report = {
-            "sentiment": selectors.sentiment_summary(request.user, f),
-            "words": selectors.word_frequency(request.user, f, top=30),
-            "keywords": selectors.keywords(request.user, f, top=20, method=method),
-            "topics": selectors.topics(request.user, f, n_topics=5),
-            "emerging": selectors.emerging(request.user, f),
-        }
+        report = _report(request.user, f, method, request.GET.urlencode())
     except DomainError as exc:
         f = selectors.Filters()
         method = "tfidf"
