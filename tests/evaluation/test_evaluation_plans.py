@@ -74,7 +74,10 @@ def test_bad_plans_are_refused(org, api_for):
 
 def test_plans_are_scoped_and_need_permission(org, api_for):
     api_for(fresh(org.quality)).post(URL, data=new(), content_type="application/json")
-    assert api_for(fresh(org.manager_b)).get(URL).status_code == 403
+    # unit managers read the plans of their own subtree only: branch A's plan is not branch B's business
+    assert api_for(fresh(org.manager_b)).get(URL).json()["count"] == 0
+    assert api_for(fresh(org.manager_a)).get(URL).json()["count"] == 1
+    assert api_for(fresh(org.agent_a)).get(URL).status_code == 403
     assert (
         api_for(fresh(org.agent_a)).post(URL, data=new(), content_type="application/json").status_code == 403
     )

@@ -19,10 +19,11 @@ class EvaluationConfig(AppConfig):
 
         register_scoped(models.ManualScore, path_field="org_unit__path")
         register_scoped(models.Result, path_field="org_unit__path")
+        register_scoped(models.Plan, path_field="org_unit__path")
         register_app("evaluation")
         extend_role_permissions(Role.QUALITY_MANAGER, {"evaluation.*"})
         reader = {"evaluation.view_scheme", "evaluation.view_indicator", "evaluation.view_result"}
-        extend_role_permissions(Role.UNIT_MANAGER, reader | {"evaluation.view_manualscore"})
+        extend_role_permissions(Role.UNIT_MANAGER, reader | {"evaluation.view_manualscore", "evaluation.view_plan"})
         extend_role_permissions(Role.AUDITOR, reader)
         from sqms.core.demo import Seeder, register_seeder
         from sqms.evaluation import demo
@@ -38,6 +39,10 @@ class EvaluationConfig(AppConfig):
         register_nav(
             "performance",
             NavItem(_("Evaluation"), "leaderboard", "evaluation:index", "evaluation.view_scheme", 50),
+        )
+        register_nav(
+            "performance",
+            NavItem(_("Evaluation plans"), "checklist", "evaluation:plans", "evaluation.view_plan", 55),
         )
         register_nav(
             "performance",

@@ -117,10 +117,10 @@ API: dict[str, str] = {
     "GET /api/v1/evaluation-manual-scores": "YYY--Y",
     "POST /api/v1/evaluation-manual-scores": "YY----",
     # evaluation-plans
-    "GET /api/v1/evaluation-plans": "YY---Y",
+    "GET /api/v1/evaluation-plans": "YYY--Y",
     "POST /api/v1/evaluation-plans": "YY----",
     "DELETE /api/v1/evaluation-plans/{plan_id}": "YY----",
-    "GET /api/v1/evaluation-plans/{plan_id}": "YY---Y",
+    "GET /api/v1/evaluation-plans/{plan_id}": "YYY--Y",
     "PATCH /api/v1/evaluation-plans/{plan_id}": "YY----",
     "POST /api/v1/evaluation-plans/{plan_id}/run": "YY----",
     # evaluation-schemes
@@ -387,7 +387,7 @@ ADMIN: dict[str, tuple[str, str, str]] = {
     "documents.trainingassignment": ("YYYYYY", "YYY---", "YY----"),
     "documents.trainingsession": ("YYY-YY", "YYY---", "YYY---"),
     "evaluation.manualscore": ("YYY--Y", "YY----", "YY----"),
-    "evaluation.plan": ("YY---Y", "YY----", "YY----"),
+    "evaluation.plan": ("YYY--Y", "YY----", "YY----"),
     "evaluation.scheme": ("YYY-YY", "YY----", "YY----"),
     "feedback.appeal": ("YYY-YY", "------", "YY----"),
     "feedback.bot": ("YYY-YY", "YYY---", "YYY---"),

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from sqms.core.ops import doctor
 
@@ -19,15 +21,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip", action="append", default=[], choices=sorted(doctor.CHECKS), help="leave a check out"
         )
+        parser.add_argument(
+            "--language", default="", help="zh-hans or en (default: the active language, else LANGUAGE_CODE)"
+        )
 
-    def handle(self, *args: Any, skip: list[str], **options: Any) -> None:
-        results = doctor.run(set(skip))
-        for c in results:
-            mark = self.style.SUCCESS("OK  ") if c.ok else self.style.ERROR("FAIL")
-            self.stdout.write(f"{mark} {c.name}: {c.detail}")
-            if not c.ok and c.fix:
-                self.stdout.write(f"     fix: {c.fix}")
-        failed = [c for c in results if not c.ok]
-        if failed:
-            raise CommandError(f"{len(failed)} of {len(results)} checks failed", returncode=1)
-        self.stdout.write(self.style.SUCCESS(f"all {len(results)} checks passed"))
+    def handle(self, *args: Any, skip: list[str], language: str = "", **options: Any) -> None:
+        with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+            results = doctor.run(set(skip))
+            lines, summary = doctor.report_lines(results)
+        for ok, line in lines:
+            self.stdout.write(line, self.style.SUCCESS if ok else self.style.ERROR)
+        if any(not c.ok for c in results):
+            raise CommandError(summary, returncode=1)
+        self.stdout.write(self.style.SUCCESS(summary))
