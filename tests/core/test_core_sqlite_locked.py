@@ -26,7 +26,7 @@ def _connection(path: Path) -> Any:
                 "NAME": str(path),
                 # a short busy_timeout so the lock outlasts it and the retries have to do the work
                 "OPTIONS": {"init_command": "PRAGMA busy_timeout=50;", "transaction_mode": "IMMEDIATE"},
-            }
+            },
         }
     )
     return handler["locked"]

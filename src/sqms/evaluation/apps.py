@@ -23,7 +23,9 @@ class EvaluationConfig(AppConfig):
         register_app("evaluation")
         extend_role_permissions(Role.QUALITY_MANAGER, {"evaluation.*"})
         reader = {"evaluation.view_scheme", "evaluation.view_indicator", "evaluation.view_result"}
-        extend_role_permissions(Role.UNIT_MANAGER, reader | {"evaluation.view_manualscore", "evaluation.view_plan"})
+        extend_role_permissions(
+            Role.UNIT_MANAGER, reader | {"evaluation.view_manualscore", "evaluation.view_plan"}
+        )
         extend_role_permissions(Role.AUDITOR, reader)
         from sqms.core.demo import Seeder, register_seeder
         from sqms.evaluation import demo
