@@ -16,6 +16,9 @@ class TextConfig(AppConfig):
         from sqms.text import demo, models
 
         register_scoped(models.TextRecord, path_field="org_unit__path")
+        from sqms.core.ops.warmup import register_warm_up
+
+        register_warm_up(_warm_up)  # segmenter dictionary and classifier, once in the gunicorn master
         register_app("text")
         extend_role_permissions(Role.QUALITY_MANAGER, {"text.*"})
         extend_role_permissions(
@@ -60,3 +63,9 @@ class TextConfig(AppConfig):
         from sqms.text.services import classify
 
         register_classifier(classify, name="text.complaints")
+
+
+def _warm_up() -> None:
+    from sqms.text.services import warm_up  # imported only when the master warms up
+
+    warm_up()

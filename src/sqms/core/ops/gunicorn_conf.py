@@ -5,7 +5,7 @@ Environment: ``SQMS_WEB_WORKERS`` (default 2 × cores + 1), ``SQMS_WEB_THREADS``
 start, a dead worker's live gauges are dropped).  Access log: off by default (the JSON request log of
 ``sqms.request`` has the same facts plus request id and user); ``SQMS_WEB_ACCESS_LOG=1`` turns it on.
 
-``SQMS_WEB_PRELOAD`` (default 1): the master imports the application and runs :func:`sqms.wsgi.warm_up`
+``SQMS_WEB_PRELOAD`` (default 1): the master imports the application and runs :func:`sqms.core.ops.warmup.warm_up`
 (URL patterns, catalogues, jieba dictionary, the complaint classifier) before forking, so workers start
 ready and share those pages; 0 turns it off (each worker imports on its own, as before).
 """
@@ -40,7 +40,7 @@ def on_starting(server: Any) -> None:
 def when_ready(server: Any) -> None:
     """In the master, after the application is loaded and before the first worker is forked."""
     if preload_app:
-        from sqms.wsgi import warm_up
+        from sqms.core.ops.warmup import warm_up
 
         warm_up()
 
