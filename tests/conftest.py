@@ -127,3 +127,18 @@ def artifacts_dir() -> str:
 
 
 __all__ = ["PASSWORD", "fresh"]
+
+
+@pytest.fixture
+def keep_test_connection():
+    """For tests that drive the real WSGI handler (schemathesis): it closes "old" connections at each
+    request's start and end, which inside the test's transaction on PostgreSQL would close the test's own
+    connection (Django's test client avoids it the same way)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

@@ -13,18 +13,6 @@ from hypothesis import settings as hsettings
 EXAMPLES = int(os.environ.get("SQMS_PRIVACY_FUZZ_EXAMPLES", "15"))
 
 
-@pytest.fixture
-def keep_test_connection():
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
 @pytest.mark.django_db
 def test_fuzz_privacy_operations(org, world, keep_test_connection) -> None:
     import schemathesis

@@ -24,21 +24,6 @@ SKIP: set[str] = set()
 KNOWN: dict[str, str] = {}
 
 
-@pytest.fixture
-def keep_test_connection():
-    """The WSGI handler closes "old" connections at each request's start and end; inside the test's
-    transaction on PostgreSQL that would close the test's own connection (Django's test client avoids it
-    the same way)."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
 @pytest.mark.django_db
 def test_fuzz_every_operation(org, api_for, keep_test_connection) -> None:
     import schemathesis

@@ -93,7 +93,7 @@ def survey_dimension_grid(
         }
         if not any(idx.values()):
             continue
-        meta = list(qs.filter(version=version).values_list("org_unit_id", "submitted_at", "values"))
+        meta = list(qs.filter(version=version).values_list("org_unit_id", "submitted_at", "numeric__data"))
         if not meta:
             continue
         x = sv_domain.score(sv_domain.unpack((m[2] for m in meta), len(version.items)), version.items)

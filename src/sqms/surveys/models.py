@@ -386,13 +386,6 @@ class Override(models.TextChoices):
     EXCLUDE = "exclude", _("Exclude")
 
 
-class ResponseQuerySet(models.QuerySet["Response"]):
-    def values_list(self, *fields: Any, **kwargs: Any) -> Any:
-        """``"values"`` still names the packed numeric items (now ``numeric__data``, in
-        :class:`ResponseValues`) for readers outside this app; ``domain.unpack`` reads either layout."""
-        return super().values_list(*("numeric__data" if f == "values" else f for f in fields), **kwargs)
-
-
 class Response(models.Model):
     """One submitted questionnaire; its packed numeric items are in :class:`ResponseValues`."""
 
@@ -430,8 +423,6 @@ class Response(models.Model):
     override_reason = models.CharField(_("reason for the decision"), max_length=300, blank=True)
     included = models.BooleanField(_("included in analysis"), default=True)
     cleaned_at = models.DateTimeField(_("cleaned at"), null=True, blank=True)
-
-    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("survey response")
