@@ -92,7 +92,7 @@ def _survey_by_unit(lo: Any, hi: Any) -> list[dict[str, Any]]:
     names: dict[int, tuple[str, str, str]] = {}
     versions: dict[int, Any] = {}
     rows = qs.values_list(
-        "org_unit_id", "org_unit__code", "org_unit__name", "org_unit__path", "version_id", "values"
+        "org_unit_id", "org_unit__code", "org_unit__name", "org_unit__path", "version_id", "numeric__data"
     )
     for unit_id, code, name, path, version_id, values in rows.iterator(chunk_size=5000):
         names[unit_id] = (code, name, path)
