@@ -49,8 +49,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from common import Row, emit, size  # noqa: E402
 
 SIZES = {
-    "small": {"db": 50_000, "analysis": 100_000, "submit": 150, "http_seconds": 8, "http_rate": 200},
-    "full": {"db": 1_000_000, "analysis": 1_000_000, "submit": 1_000, "http_seconds": 20, "http_rate": 200},
+    "small": {"db": 50_000, "analysis": 100_000, "submit": 150, "http_seconds": 8, "http_rate": 220},
+    "full": {"db": 1_000_000, "analysis": 1_000_000, "submit": 1_000, "http_seconds": 20, "http_rate": 220},
 }
 K = 30
 
@@ -471,6 +471,7 @@ def bench_submit_http(
             (Path(data_dir) / "gunicorn.log").read_text(errors="replace")[-2000:],
         )
         lat: list[float] = []
+        done: list[float] = []  # completion instants, seconds after the start
         statuses: dict[int, int] = {}
         lock = threading.Lock()
         t_start = time.perf_counter() + 0.2
@@ -491,11 +492,13 @@ def bench_submit_http(
                         status = c.post(url, content=bodies[i]).status_code
                     except httpx.HTTPError:
                         status = 0
-                    took = time.perf_counter() - due  # from the scheduled time: lateness counts
+                    now = time.perf_counter()
+                    took = now - due  # from the scheduled time: lateness counts
                     with lock:
                         statuses[status] = statuses.get(status, 0) + 1
                         if status == 302:
                             lat.append(took)
+                            done.append(now - t_start)
 
         cpu0 = time.process_time()
         pool = [threading.Thread(target=worker, daemon=True) for _ in range(32)]
@@ -503,7 +506,6 @@ def bench_submit_http(
             t.start()
         for t in pool:
             t.join(seconds + 30)
-        wall = time.perf_counter() - t_start
         gen_cpu = time.process_time() - cpu0
         stored = _count_responses(data_dir) - before - len(warm)
     finally:
@@ -514,12 +516,15 @@ def bench_submit_http(
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
     errors = n - len(lat)
+    # throughput of the steady window (after the first second, up to the end of the offered schedule):
+    # a server that keeps up completes the offered rate there; one that falls behind completes fewer
+    steady = sum(1 for d in done if 1.0 <= d < seconds) / (seconds - 1.0)
     assert stored == len(lat), (stored, len(lat), statuses)
     tag = f"public submit via gunicorn, {label} ({workers} workers, SQLite) @{rate:g}/s×{seconds:g}s"
     return [
         Row(
-            f"{tag} completed rate",
-            round(len(lat) / wall, 1),
+            f"{tag} completed rate (steady window 1 s … end of schedule)",
+            round(steady, 1),
             "responses/s",
             target=200.0,
             lower_is_better=False,

@@ -130,6 +130,10 @@ DATABASES = {
         # Django's backend + retries of BEGIN/autocommit statements when the database is locked
         "ENGINE": "sqms.core.db.sqlite3",
         "NAME": str(_sqlite_path),
+        # kept open between requests: a new SQLite connection re-reads and parses the whole schema
+        # (~200 tables and their indexes) on its first statement, which cost more than the request itself
+        "CONN_MAX_AGE": int(env("SQMS_DB_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
