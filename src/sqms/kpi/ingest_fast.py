@@ -112,7 +112,6 @@ PREPARED_SCHEMA: dict[str, Any] = {
     "rating": pl.Int64,
 }
 _TS_RE = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})?$"
-_PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01 UTC: the origin of PostgreSQL's binary timestamps
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _EDGES = np.asarray(domain.BUCKET_EDGES, dtype=np.int64)
 ROLLUP_KEY = ("org_unit_id", "day", "service_type", "channel")
@@ -537,57 +536,6 @@ def _sqlite_rows(prepared: pl.DataFrame, now: dt.datetime) -> list[tuple[Any, ..
     ).rows()  # fmt: skip
 
 
-_PG_TYPES: dict[str, list[str]] = {}
-
-
-def _pg_types(table: str) -> list[str]:
-    """Binary COPY types of the record columns; timestamps are sent as int8 microseconds since 2000."""
-    if table not in _PG_TYPES:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
-                "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-                [table],
-            )
-            types = dict(cursor.fetchall())
-        names = [*RECORD_COLUMNS, "row_no"] if table != "kpi_servicerecord" else list(RECORD_COLUMNS)
-        out = []
-        for name in names:
-            t = types[name]
-            if t.startswith("timestamp"):
-                out.append("int8")
-            elif t in ("character varying", "text"):
-                out.append("text")
-            else:
-                out.append({"bigint": "int8", "integer": "int4", "smallint": "int2", "boolean": "bool"}[t])
-        _PG_TYPES[table] = out
-    return _PG_TYPES[table]
-
-
-def _pg_frame(prepared: pl.DataFrame, now: dt.datetime) -> pl.DataFrame:
-    return prepared.select(
-        "source", "external_id", "org_unit_id", "staff_id", "customer_id", "service_type", "channel",
-        *[(pl.col(s) - _PG_EPOCH_US) for s in ("req", "first", "done", "prom")], "outcome", "fcr",
-        "rating", pl.lit(to_us(now) - _PG_EPOCH_US).alias("ingested"),  # type: ignore[operator]
-    )  # fmt: skip
-
-
-def _copy(table: str, prepared: pl.DataFrame, now: dt.datetime, extra_row: bool = False) -> None:
-    frame = _pg_frame(prepared, now)
-    columns = list(RECORD_COLUMNS)
-    if extra_row:
-        frame = frame.with_columns(prepared["row"])
-        columns.append("row_no")
-    types = _pg_types(table)  # before the COPY: the connection runs nothing else while it lasts
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            write_row = copy.write_row
-            for values in frame.iter_rows():
-                write_row(values)
-
-
 def _insert_sqlite(table: str, prepared: pl.DataFrame, now: dt.datetime, extra_row: bool = False) -> None:
     rows = _sqlite_rows(prepared, now)
     columns = list(RECORD_COLUMNS)
@@ -604,7 +552,9 @@ def _insert(table: str, prepared: pl.DataFrame, now: dt.datetime, extra_row: boo
     if prepared.height == 0:
         return
     if connection.vendor == "postgresql":
-        _copy(table, prepared, now, extra_row)
+        from sqms.kpi import ingest_pg
+
+        ingest_pg.copy_prepared(table, prepared, now, extra_row)
     else:
         _insert_sqlite(table, prepared, now, extra_row)
 
@@ -631,7 +581,10 @@ def _stage_table() -> None:
         f"first_contact_resolution boolean NOT NULL, rating smallint NULL, ingested_at {ts} NOT NULL, "
         "row_no bigint NOT NULL",
     )
-    _PG_TYPES.pop(STAGE, None)
+    if connection.vendor == "postgresql":
+        from sqms.kpi import ingest_pg
+
+        ingest_pg.forget_types(STAGE)
 
 
 def _old_facts(ids: list[int]) -> pl.DataFrame:
