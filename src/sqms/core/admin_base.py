@@ -259,3 +259,23 @@ class ScopedAdmin(OptimisticLockAdmin, ModelAdmin):
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{self.export_kind}.{fmt}"'
         return response
+
+
+class ReadOnlyMixin:
+    """A register that is written by the application only (its own pages and services), never edited in
+    the back office: no add, change or delete there."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ScopedReadOnlyAdmin(ReadOnlyMixin, ScopedAdmin):
+    """A scoped, read-only register (no archive action either)."""
+
+    actions: list[Any] = []

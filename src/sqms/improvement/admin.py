@@ -3,15 +3,12 @@ itself runs on the app's own pages (``/improvement/…``) so that every step goe
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from sqms.core.admin_base import ScopedAdmin
+from sqms.core.admin_base import ScopedReadOnlyAdmin
 from sqms.improvement.models import (
     CorrectiveAction,
     GoodPractice,
@@ -22,21 +19,8 @@ from sqms.improvement.models import (
 )
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    actions: list[Any] = []
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Nonconformity)
-class NonconformityAdmin(ReadOnlyAdmin):
+class NonconformityAdmin(ScopedReadOnlyAdmin):
     export_kind = "nonconformities"
     list_display = ["number", "title", "source", "severity", "status", "org_unit", "detected_on", "page"]
     list_filter = ["status", "source", "severity"]
@@ -48,7 +32,7 @@ class NonconformityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CorrectiveAction)
-class CorrectiveActionAdmin(ReadOnlyAdmin):
+class CorrectiveActionAdmin(ScopedReadOnlyAdmin):
     export_kind = "capa"
     list_display = ["nonconformity", "kind", "description", "owner", "due_date", "status", "completed_on"]
     list_filter = ["status", "kind"]
@@ -56,7 +40,7 @@ class CorrectiveActionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ImprovementProject)
-class ImprovementProjectAdmin(ReadOnlyAdmin):
+class ImprovementProjectAdmin(ScopedReadOnlyAdmin):
     export_kind = "improvement-projects"
     list_display = ["number", "title", "org_unit", "leader", "stage", "kpi_code"]
     list_filter = ["stage", "is_pilot"]
@@ -64,7 +48,7 @@ class ImprovementProjectAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(ReadOnlyAdmin):
+class SuggestionAdmin(ScopedReadOnlyAdmin):
     export_kind = "suggestions"
     list_display = ["number", "title", "org_unit", "submitter", "status", "reward_points"]
     list_filter = ["status"]
@@ -72,13 +56,13 @@ class SuggestionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GoodPractice)
-class GoodPracticeAdmin(ReadOnlyAdmin):
+class GoodPracticeAdmin(ScopedReadOnlyAdmin):
     list_display = ["title", "kind", "tags", "org_unit"]
     list_filter = ["kind"]
     search_fields = ["title", "body", "tags"]
 
 
 @admin.register(ManagementReview)
-class ManagementReviewAdmin(ReadOnlyAdmin):
+class ManagementReviewAdmin(ScopedReadOnlyAdmin):
     list_display = ["title", "org_unit", "period_start", "period_end", "meeting_date", "status"]
     list_filter = ["status"]

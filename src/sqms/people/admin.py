@@ -13,22 +13,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from sqms.core.admin_base import ScopedAdmin
+from sqms.core.admin_base import ScopedAdmin, ScopedReadOnlyAdmin
 from sqms.people import selectors
 from sqms.people.models import Period, PointAppeal, PointEntry, Rule, Scorecard
-
-
-class ReadOnlyAdmin(ScopedAdmin):
-    actions: list[Any] = []
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Rule)
@@ -65,7 +52,7 @@ class RuleAdmin(ScopedAdmin):
 
 
 @admin.register(Period)
-class PeriodAdmin(ReadOnlyAdmin):
+class PeriodAdmin(ScopedReadOnlyAdmin):
     list_display = ["label", "kind", "start", "end", "org_unit", "status", "computed_at", "page"]
     list_filter = ["kind", "status"]
 
@@ -83,7 +70,7 @@ class PeriodAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(ReadOnlyAdmin):
+class ScorecardAdmin(ScopedReadOnlyAdmin):
     list_display = ["period", "subject", "staff", "org_unit", "computed_at"]
     list_filter = ["subject", "period"]
     search_fields = ["staff__name", "staff__employee_no", "org_unit__name"]
@@ -91,7 +78,7 @@ class ScorecardAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PointEntry)
-class PointEntryAdmin(ReadOnlyAdmin):
+class PointEntryAdmin(ScopedReadOnlyAdmin):
     list_display = ["period", "subject_name", "org_unit", "points", "source", "rule", "status", "approved_by"]
     list_filter = ["status", "source", "subject", "period"]
     search_fields = ["staff__name", "staff__employee_no", "org_unit__name", "reason"]
@@ -102,7 +89,7 @@ class PointEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PointAppeal)
-class PointAppealAdmin(ReadOnlyAdmin):
+class PointAppealAdmin(ScopedReadOnlyAdmin):
     list_display = ["entry", "appellant", "status", "decided_by", "decided_at", "created_at", "page"]
     list_filter = ["status"]
     search_fields = ["reason", "decision", "appellant__username"]

@@ -13,20 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from sqms.core import audit
+from sqms.core.admin_base import ReadOnlyMixin
 from sqms.core.admin_versions import OptimisticLockAdmin
 from sqms.privacy.models import AccessLog, PrivacyRequest, RetentionRule
 from sqms.privacy.registry import REGISTERS
 
 
-class ReadOnlyAdmin(ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, ModelAdmin):
+    """Unscoped (the privacy log and requests are for system-wide roles), read-only."""
 
 
 @admin.register(AccessLog)
