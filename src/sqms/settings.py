@@ -123,8 +123,10 @@ TEMPLATES = [
 
 # Database: SQLite in WAL mode by default, PostgreSQL (or anything dj-database-url knows) from DATABASE_URL.
 _sqlite_path = DATA_DIR / "sqms.sqlite3"
+# Connections are kept open between requests (SQMS_DB_CONN_MAX_AGE seconds, checked before reuse).
+_conn_max_age = int(env("SQMS_DB_CONN_MAX_AGE", "60"))
 DATABASES = {
-    "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)
+    "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=_conn_max_age, conn_health_checks=True)
     if env("DATABASE_URL")
     else {
         # Django's backend + retries of BEGIN/autocommit statements when the database is locked
@@ -132,7 +134,7 @@ DATABASES = {
         "NAME": str(_sqlite_path),
         # kept open between requests: a new SQLite connection re-reads and parses the whole schema
         # (~200 tables and their indexes) on its first statement, which cost more than the request itself
-        "CONN_MAX_AGE": int(env("SQMS_DB_CONN_MAX_AGE", "60")),
+        "CONN_MAX_AGE": _conn_max_age,
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
@@ -143,7 +145,9 @@ DATABASES = {
 # Analytics reads (kpi, evaluation, reports) to a read replica when one is configured (sqms.core.ops.router).
 if env("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {
-        **dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=60),
+        **dj_database_url.parse(
+            env("DATABASE_REPLICA_URL"), conn_max_age=_conn_max_age, conn_health_checks=True
+        ),
         "TEST": {"MIRROR": "default"},
     }
 # SQLite only: how many more times BEGIN / an autocommit statement is tried when the lock outlasts busy_timeout.
