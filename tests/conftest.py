@@ -142,3 +142,13 @@ def keep_test_connection():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Each test starts with an empty cache: cached read models (sqms.core.dataversion) are keyed on data
+    versions that every test's rollback resets, and tests write data without the services' bumps."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -36,7 +36,7 @@ from sqms.audits.models import (
     Scoring,
     SpotCheckDraw,
 )
-from sqms.core import audit
+from sqms.core import audit, dataversion
 from sqms.core.errors import NotFound, ValidationFailed
 from sqms.core.models import AuditAction
 from sqms.core.services import clean_or_raise, notify, require_in_scope, require_perm
@@ -367,6 +367,7 @@ def record_result(
     )
     if result.resource_id and domain.is_failed(_answer(result)):
         _mark_resource(actor, result.resource, inspection, item)
+    dataversion.bump("audits")
     return result
 
 
@@ -551,6 +552,7 @@ def complete_inspection(
         after=audit.snapshot(inspection),
         verb=_("Inspection completed"),
     )
+    dataversion.bump("audits")
     return inspection
 
 

@@ -236,3 +236,13 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.language}"
+
+
+class DataVersion(models.Model):
+    """A counter per kind of data, bumped by every write path (:mod:`sqms.core.dataversion`)."""
+
+    kind = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version}"

@@ -142,7 +142,7 @@ def evaluate(request: HttpRequest, scheme: str, period: str, unit: str | None = 
     obj = selectors.scheme_by_code(scheme)
     org_unit = unit_by_code(request.user, unit) if unit else None
     try:
-        return selectors.public_json(selectors.evaluate(request.user, obj, period, org_unit))
+        return selectors.public_json(selectors.evaluate_cached(request.user, obj, period, org_unit))
     except ValueError as exc:
         raise ValidationFailed(fields={"period": [_("Use YYYY-MM.")]}) from exc
 

@@ -10,13 +10,20 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from sqms.core.dataversion import bump_on_save
         from sqms.core.navigation import NavItem, admin_model_url, register_nav
         from sqms.core.scoping import register_scoped
         from sqms.evaluation import models
         from sqms.evaluation.services import ensure_default_scheme
-        from sqms.org.models import Role
+        from sqms.kpi.models import KpiDefinition, KpiOverride
+        from sqms.org.models import OrgUnit, Role
         from sqms.org.roles import extend_role_permissions, register_app
 
+        # the cached dashboard and evaluation (sqms.core.dataversion) also see admin edits of what they read
+        for model, kind in ((models.Scheme, "evaluation"), (models.Indicator, "evaluation"),
+                            (models.Benchmark, "evaluation"), (models.ManualScore, "evaluation"),
+                            (KpiDefinition, "kpi"), (KpiOverride, "kpi"), (OrgUnit, "org")):  # fmt: skip
+            bump_on_save(model, kind)
         register_scoped(models.ManualScore, path_field="org_unit__path")
         register_scoped(models.Result, path_field="org_unit__path")
         register_scoped(models.Plan, path_field="org_unit__path")

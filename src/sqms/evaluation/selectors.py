@@ -11,6 +11,7 @@ import numpy as np
 from django.db.models import QuerySet
 from django.utils.translation import get_language, pgettext
 
+from sqms.core import dataversion
 from sqms.core.errors import NotFound
 from sqms.core.scoping import scoped
 from sqms.evaluation import domain
@@ -19,6 +20,13 @@ from sqms.kpi import domain as kpi_domain
 from sqms.kpi import selectors as kpi_selectors
 from sqms.org.models import OrgUnit
 from sqms.org.selectors import units as org_units
+
+# Every kind of data an evaluation reads (sqms.core.dataversion): rollups and KPI definitions, tickets and
+# ratings, survey responses, schemes and manual scores, inspections (a registered KPI source), org units.
+ALL_KINDS = ("kpi", "feedback", "surveys", "evaluation", "audits", "org")
+
+
+scope_key = kpi_selectors.scope_key
 
 
 def schemes() -> QuerySet[Scheme]:
@@ -425,6 +433,16 @@ def evaluate(
     """Composite scores of the unit's subtree (or every unit in scope) for the month ``period``, ranked
     among peers (units at the same depth), with benchmarks. Raises ValueError on a bad period."""
     return evaluate_periods(user, scheme, [period], unit, fuzzy)[0]
+
+
+def evaluate_cached(
+    user: Any, scheme: Scheme, period: str, unit: OrgUnit | None = None, fuzzy: bool = True
+) -> dict[str, Any]:
+    """:func:`evaluate` through the cache, under the data versions, the user's scope and the language."""
+    parts = (scope_key(user), scheme.pk, scheme.version, period, unit and unit.pk, fuzzy, get_language())
+    return dataversion.cached(
+        "evaluation.evaluate", ALL_KINDS, parts, lambda: evaluate(user, scheme, period, unit, fuzzy)
+    )
 
 
 def evaluate_periods(

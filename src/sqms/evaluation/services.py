@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sqms.core import audit
+from sqms.core import audit, dataversion
 from sqms.core.errors import ValidationFailed
 from sqms.core.models import AuditAction
 from sqms.core.services import require_perm
@@ -139,6 +139,7 @@ def set_weights(
             _("Check the weights."), fields=bad or {"weights": [_("The weights sum to zero.")]}
         )
     total = sum(weights.values())
+    dataversion.bump("evaluation")
     return _save_weights(actor, scheme, children, {k: v / total for k, v in weights.items()}, "manual", {})
 
 
@@ -187,6 +188,7 @@ def set_ahp_weights(
     scheme.ahp = {**scheme.ahp, parent or "_": {"names": names, "matrix": matrix, "cr": outcome.cr}}
     scheme.save(update_fields=["ahp", "updated_at"])
     weights = _save_weights(actor, scheme, children, outcome.weights, "ahp", {"cr": outcome.cr})
+    dataversion.bump("evaluation")
     return {"weights": weights, "cr": outcome.cr}
 
 
@@ -224,6 +226,7 @@ def set_entropy_weights(
         raise ValidationFailed(
             _("Not enough data for entropy weights."), fields={"period": [str(exc)]}
         ) from exc
+    dataversion.bump("evaluation")
     return _save_weights(actor, scheme, children, weights, method, {"period": period})
 
 
@@ -362,6 +365,7 @@ def enter_manual_score(
         )
         .first()
     )
+    dataversion.bump("evaluation")
     if existing is not None:
         return update_record(existing, actor=actor, changes=data, verb="manual score")
     return create_record(
@@ -415,6 +419,7 @@ def enter_manual_scores(
     if errors:
         transaction.set_rollback(True)
         raise ValidationFailed(_("Check the scores."), fields=errors)
+    dataversion.bump("evaluation")
     return out
 
 
@@ -536,6 +541,7 @@ def create_plan(*, actor: Any, data: dict[str, Any]) -> Any:
             after=_members(plan),
             verb="plan members",
         )
+    dataversion.bump("evaluation")
     return plan
 
 
@@ -588,6 +594,7 @@ def update_plan(*, actor: Any, plan: Any, changes: dict[str, Any], expected_upda
                 after=after,
                 verb="plan members",
             )
+    dataversion.bump("evaluation")
     return plan
 
 

@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from sqms.core import audit
+from sqms.core import audit, dataversion
 from sqms.core.errors import DomainError, NotFound, ValidationFailed
 from sqms.core.io import export_table
 from sqms.core.models import AuditAction
@@ -90,7 +90,7 @@ def result(request: HttpRequest, code: str, period: str) -> HttpResponse:
     scheme = _scheme(code)
     unit = _unit(request, request.GET.get("unit"))
     try:
-        data = selectors.evaluate(request.user, scheme, period, unit)
+        data = selectors.evaluate_cached(request.user, scheme, period, unit)
     except ValueError as exc:
         raise Http404 from exc
     if request.GET.get("format") in ("xlsx", "csv"):
@@ -236,43 +236,59 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     scheme = (
         selectors.schemes().filter(code=request.GET.get("scheme", "default")).order_by("-version").first()
     )
-    children = list(visible.filter(parent=unit).order_by("code"))
-    rows: list[dict[str, Any]] = []
-    if scheme is not None:
-        try:
-            inds = selectors.indicators(scheme)
-            rows = selectors.evaluate_units(request.user, scheme, inds, [unit, *children], period)
-        except ValueError as exc:
-            raise Http404 from exc
     try:
         period_end = period_bounds("month", period)[1]
     except ValueError as exc:
         raise Http404 from exc
-    own = rows[0] if rows else None
-    child_rows = rows[1:]
-    scored = [r for r in child_rows if r["score"] is not None]
-    best = max(scored, key=lambda r: r["score"]) if scored else None
-    worst = min(scored, key=lambda r: r["score"]) if scored else None
-    trail = []
-    node: OrgUnit | None = unit
-    while node is not None and visible.filter(pk=node.pk).exists():
-        trail.insert(0, node)
-        node = node.parent
+    today = min(period_end, timezone.localdate())
+    figures = dataversion.cached(
+        "evaluation.dashboard",
+        selectors.ALL_KINDS,
+        (selectors.scope_key(request.user), unit.pk, period, scheme and scheme.pk, get_language(), today),
+        lambda: dashboard_figures(request.user, visible, unit, scheme, period, today),
+    )
     context = {
         **admin.site.each_context(request),
         "title": _("Executive dashboard"),
         "unit": unit,
         "period": period,
         "scheme": scheme,
-        "trail": trail,
-        "own": own,
-        "children": child_rows,
-        "best": best,
-        "worst": worst,
-        "tiles": kpi_board(request.user, unit, min(period_end, timezone.localdate())),
+        **figures,
         "alerts": kpi_selectors.alerts(request.user)
         .filter(acknowledged_at__isnull=True, org_unit__path__startswith=unit.path)
         .order_by("-created_at")[:10],
-        "bars": {"labels": [r["unit_name"] for r in child_rows], "values": [r["score"] for r in child_rows]},
     }
     return render(request, "evaluation/dashboard.html", context)
+
+
+def dashboard_figures(
+    user: Any, visible: Any, unit: OrgUnit, scheme: Any, period: str, today: Any
+) -> dict[str, Any]:
+    """The dashboard's computed part (composite index of the unit and its children, KPI tiles, the
+    trail): cached by :func:`dashboard` under the data versions, the user's scope, unit, period, scheme,
+    language and day. Alerts are read on every request (a cheap query, acknowledged at once)."""
+    children = list(visible.filter(parent=unit).order_by("code"))
+    rows: list[dict[str, Any]] = []
+    if scheme is not None:
+        try:
+            inds = selectors.indicators(scheme)
+            rows = selectors.evaluate_units(user, scheme, inds, [unit, *children], period)
+        except ValueError as exc:
+            raise Http404 from exc
+    own = rows[0] if rows else None
+    child_rows = rows[1:]
+    scored = [r for r in child_rows if r["score"] is not None]
+    trail: list[OrgUnit] = []
+    node: OrgUnit | None = unit
+    while node is not None and visible.filter(pk=node.pk).exists():
+        trail.insert(0, node)
+        node = node.parent
+    return {
+        "trail": trail,
+        "own": own,
+        "children": child_rows,
+        "best": max(scored, key=lambda r: r["score"]) if scored else None,
+        "worst": min(scored, key=lambda r: r["score"]) if scored else None,
+        "tiles": kpi_board(user, unit, today),
+        "bars": {"labels": [r["unit_name"] for r in child_rows], "values": [r["score"] for r in child_rows]},
+    }

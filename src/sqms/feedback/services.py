@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sqms import sla
-from sqms.core import audit
+from sqms.core import audit, dataversion
 from sqms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sqms.core.models import AuditAction
 from sqms.core.services import clean_or_raise, notify, require_in_scope, require_perm
@@ -420,6 +420,7 @@ def create_ticket(
             _("New complaint %(n)s") % {"n": ticket.number},
             f"{ticket.org_unit.name}: {ticket.title}",
         )
+    dataversion.bump("feedback")
     return ticket, True
 
 
@@ -578,6 +579,7 @@ def transition(
             kind="feedback",
         )
     recompute_sla(locked, now)
+    dataversion.bump("feedback")
     return locked
 
 
@@ -719,6 +721,7 @@ def change_priority(
         data={"priority": priority, "policy": policy.pk if policy else None},
     )
     recompute_sla(locked)
+    dataversion.bump("feedback")
     return locked
 
 
@@ -742,6 +745,7 @@ def extend_deadline(
         extra={"target": target, "amount": amount, "reason": reason},
     )
     recompute_sla(locked)
+    dataversion.bump("feedback")
     return locked
 
 
@@ -795,6 +799,7 @@ def customer_followup(ticket: Ticket, *, resolved: bool, score: int | None, reas
             public=True,
         )
     t.refresh_from_db()
+    dataversion.bump("feedback")
     return t
 
 
@@ -844,6 +849,7 @@ def rate(
         _event(ticket, EventKind.RATING, actor, body=reasons, public=True, data={"score": score})
     if rating.is_bad:
         open_rectification(rating)
+    dataversion.bump("feedback")
     return rating
 
 
@@ -949,6 +955,7 @@ def verify_rectification(
             url=f"/admin/feedback/appeal/{appeal.pk}/change/",
             kind="feedback",
         )
+    dataversion.bump("feedback")
     return locked
 
 
@@ -978,6 +985,7 @@ def complete_rectification(rect: Rectification, *, actor: Any, action_taken: str
         verb=_("Rectified"),
     )
     _tell_reviewer(locked, _("Your review led to a rectification: %(a)s") % {"a": action_taken})
+    dataversion.bump("feedback")
     return locked
 
 
@@ -1043,6 +1051,7 @@ def decide_appeal(appeal: Appeal, *, actor: Any, upheld: bool, note: str) -> App
         url=f"/admin/feedback/rectification/{rect.pk}/change/",
         kind="feedback",
     )
+    dataversion.bump("feedback")
     return locked
 
 
@@ -1088,6 +1097,7 @@ def apply_default_ratings(now: datetime | None = None, days: int = DEFAULT_RATIN
             rated_at=now,
         )
         n += 1
+    dataversion.bump("feedback")
     return n
 
 

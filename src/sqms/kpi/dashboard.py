@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sqms.core import dataversion
 from sqms.kpi import selectors
 
 
@@ -16,19 +17,16 @@ def on_time_card(request: HttpRequest) -> dict[str, Any] | None:
     if not user.has_perm("kpi.view_dailyrollup"):
         return None
     today = timezone.localdate()
-    figures = selectors.rollup_summary(user, since=today.replace(day=1), until=today)
-    rate = figures["on_time_rate"]
+    rate, total, complaints = dataversion.cached(
+        "kpi.on_time_card", ("kpi", "feedback", "org"), (selectors.scope_key(user), today),
+        lambda: _figures(user, today),
+    )  # fmt: skip
     url = reverse("admin:kpi_servicerecord_changelist")
-    from sqms.kpi.domain import kpi_value
-
-    complaints = kpi_value(
-        "complaint_rate", selectors.kpi_sums(user, None, today.replace(day=1), today, ("feedback",))
-    )
     return {
         "title": _("Service performance this month"),
         "figures": [
             {"label": _("On-time rate"), "value": "—" if rate is None else f"{rate:.1%}", "url": url},
-            {"label": _("Services"), "value": figures["total"], "url": url},
+            {"label": _("Services"), "value": total, "url": url},
             {
                 "label": _("Complaints per 10,000 services"),
                 "value": "—" if complaints is None else f"{complaints:.1f}",
@@ -37,3 +35,14 @@ def on_time_card(request: HttpRequest) -> dict[str, Any] | None:
         ],
         "note": _("From the daily rollups of your org units."),
     }
+
+
+def _figures(user: Any, today: Any) -> tuple[float | None, int, float | None]:
+    """This month's on-time rate, volume and complaints per 10,000 services in the user's scope."""
+    from sqms.kpi.domain import kpi_value
+
+    figures = selectors.rollup_summary(user, since=today.replace(day=1), until=today)
+    complaints = kpi_value(
+        "complaint_rate", selectors.kpi_sums(user, None, today.replace(day=1), today, ("feedback",))
+    )
+    return figures["on_time_rate"], figures["total"], complaints

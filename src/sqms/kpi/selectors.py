@@ -50,6 +50,15 @@ from sqms.org.models import OrgUnit
 from sqms.org.selectors import unit_by_code
 
 
+def scope_key(user: Any) -> Any:
+    """What the scoped reads of ``user`` depend on: users with the same scope share cached read models
+    (:mod:`sqms.core.dataversion`)."""
+    from sqms.core.scoping import scope_for
+
+    s = scope_for(user)
+    return (s.all_units, s.unit_paths, s.own_only, s.user_id if s.own_only else None, sorted(s.roles))
+
+
 def service_records(user: Any, **filters: Any) -> QuerySet[ServiceRecord]:
     qs = scoped(user, ServiceRecord.objects.select_related("org_unit", "staff"))
     if filters.get("unit"):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from sqms.core import audit
+from sqms.core import audit, dataversion
 from sqms.core.errors import ValidationFailed
 from sqms.core.models import AuditAction
 from sqms.core.scoping import scope_for, scoped
@@ -281,6 +281,7 @@ def raise_errors(ctx: Context) -> None:
 
 
 def audit_batch(actor: Any, counts: dict[str, int], *, origin: str, on_duplicate: str) -> None:
+    dataversion.bump("kpi")
     audit.record(
         actor=actor,
         action=AuditAction.IMPORT,
@@ -351,6 +352,7 @@ def rebuild_rollups(*, unit_ids: Iterable[int] | None = None, since: Any = None)
         facts = (domain.Fact(*values) for values in qs.values_list(*fields).iterator(chunk_size=BATCH))
         delta = domain.rollup_delta(facts, tz)
         apply_rollup_delta(delta)
+    dataversion.bump("kpi")
     return len(delta)
 
 

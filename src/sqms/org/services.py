@@ -11,7 +11,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from sqms.core import audit
+from sqms.core import audit, dataversion
 from sqms.core.errors import ValidationFailed
 from sqms.core.models import AuditAction
 from sqms.core.scoping import forget_scope
@@ -32,6 +32,7 @@ def create_unit(
     # Scope check against the parent: a manager may add units only inside his own subtree.
     if parent is not None:
         require_in_scope(actor, parent)
+    dataversion.bump("org")
     return _create_unit_record(actor, data)
 
 
@@ -85,6 +86,7 @@ def move_unit(unit: OrgUnit, *, actor: Any, new_parent: OrgUnit) -> OrgUnit:
         after={"parent": new_parent.pk, "path": unit.path},
         verb=_("Moved with its subtree"),
     )
+    dataversion.bump("org")
     return unit
 
 
@@ -133,6 +135,7 @@ def create_staff(
     )
     for role in [Role.FRONTLINE] if roles is None else roles:
         assign_role(actor=actor, user=user, role=role, org_unit=org_unit)
+    dataversion.bump("org")
     return staff
 
 

@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sqms.core import audit
+from sqms.core import audit, dataversion
 from sqms.core.errors import Conflict, NotFound, ValidationFailed
 from sqms.core.models import AuditAction
 from sqms.core.services import clean_or_raise, create_record, perm_name, require_in_scope, require_perm
@@ -678,6 +678,7 @@ def submit_response(
     rollup_add(response, packed, version)
     if token is not None:
         Token.objects.filter(pk=token.pk).update(used_at=now, partial={})
+    dataversion.bump("surveys")
     return response
 
 
@@ -771,6 +772,7 @@ def rebuild_rollup(campaigns: Any = None) -> int:
             campaigns = Campaign.objects.filter(pk__in=Response.objects.values("campaign_id").distinct())
         for campaign in campaigns:
             written += refresh_rollup(campaign)
+    dataversion.bump("surveys")
     return written
 
 
@@ -876,6 +878,7 @@ def receive_push(
         verb=_("Response pushed"),
         extra={"id": external_id, "response": response.pk},
     )
+    dataversion.bump("surveys")
     return 201, {"status": "created", "id": response.pk}
 
 
@@ -953,6 +956,7 @@ def clean_campaign(
         verb=_("Responses cleaned"),
         extra=counts,
     )
+    dataversion.bump("surveys")
     return counts
 
 
@@ -989,4 +993,5 @@ def decide(*, actor: Any, response: Response, decision: str, reason: str = "") -
         },
         verb=_("Analyst decision"),
     )
+    dataversion.bump("surveys")
     return locked
