@@ -23,7 +23,7 @@ from sqms.core import audit, services
 from sqms.core.admin_versions import OptimisticLockAdmin
 from sqms.core.errors import DomainError
 from sqms.core.io import EXPORT_KINDS, IMPORT_KINDS, export_kind, import_file
-from sqms.core.masking import can_see_personal, mask
+from sqms.core.masking import can_see_personal, mask, note_shown
 from sqms.core.scoping import scoped
 
 
@@ -208,7 +208,29 @@ class ScopedAdmin(OptimisticLockAdmin, ModelAdmin):
             extra["sqms_import_url"] = reverse("admin:%s_%s_import" % info)
         if self.export_kind and request.user.has_perm(EXPORT_KINDS[self.export_kind].permission):
             extra["sqms_export_url"] = reverse("admin:%s_%s_export" % info)
-        return super().changelist_view(request, extra_context=extra)
+        response = super().changelist_view(request, extra_context=extra)
+        personal = set(getattr(self.model, "PERSONAL_FIELDS", ()))
+        if personal and getattr(response, "status_code", 0) == 200 and can_see_personal(request.user):
+            cl = (getattr(response, "context_data", None) or {}).get("cl")
+            shown = [
+                n for n in (cl.list_display if cl is not None else ()) if isinstance(n, str) and n in personal
+            ]
+            if shown:  # one access-log row for the page, whatever its number of records
+                note_shown(request, self.model, [o.pk for o in cl.result_list], shown)
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if (
+            getattr(self.model, "PERSONAL_FIELDS", ())
+            and request.method == "GET"
+            and getattr(response, "status_code", 0) == 200
+            and can_see_personal(request.user)
+        ):
+            note_shown(request, self.model, [self.model._meta.pk.to_python(unquote(object_id))])
+        return response
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.import_kind or not request.user.has_perm(IMPORT_KINDS[self.import_kind].permission):

@@ -163,8 +163,10 @@ class Mapped:
     """A sliceable, countable view of a queryset mapped through ``fn``, so that pagination converts
     (and masks) only the rows of the requested page."""
 
-    def __init__(self, qs: Any, fn: Any):
-        self.qs, self.fn = qs, fn
+    def __init__(self, qs: Any, fn: Any, *, shown_to: HttpRequest | None = None):
+        # shown_to: the request whose user sees the rows — the page's records are then reported as shown
+        # unmasked (one access-log row per page) when the model has personal fields and the user may see them
+        self.qs, self.fn, self.shown_to = qs, fn, shown_to
 
     def count(self) -> int:
         return int(self.qs.count())
@@ -173,4 +175,9 @@ class Mapped:
         return self.count()
 
     def __getitem__(self, item: slice) -> list[Any]:
-        return [self.fn(o) for o in self.qs[item]]
+        rows = list(self.qs[item])
+        if self.shown_to is not None and getattr(self.qs.model, "PERSONAL_FIELDS", ()):
+            from sqms.core.masking import note_shown
+
+            note_shown(self.shown_to, self.qs.model, [o.pk for o in rows])
+        return [self.fn(o) for o in rows]

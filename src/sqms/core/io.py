@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sqms.core.errors import ValidationFailed
+from sqms.core.masking import can_see_personal, note_unmasked
 
 MAX_ROWS = 200_000
 MAX_CELL = 10_000
@@ -387,6 +388,7 @@ class ImportKind:
 class ExportKind:
     build: Callable[[Any], tuple[list[str], Iterable[Sequence[Any]]]]
     permission: str
+    personal_model: str | None = None  # "app.Model" whose unmasked personal fields the export carries
 
 
 IMPORT_KINDS: dict[str, ImportKind] = {}
@@ -405,9 +407,13 @@ def register_import_command(kind: str, command: str) -> None:
 
 
 def register_export(
-    kind: str, build: Callable[[Any], tuple[list[str], Iterable[Sequence[Any]]]], permission: str
+    kind: str,
+    build: Callable[[Any], tuple[list[str], Iterable[Sequence[Any]]]],
+    permission: str,
+    *,
+    personal_model: str | None = None,
 ) -> None:
-    EXPORT_KINDS[kind] = ExportKind(build, permission)
+    EXPORT_KINDS[kind] = ExportKind(build, permission, personal_model)
 
 
 def import_file(
@@ -443,6 +449,18 @@ def import_file(
     return report
 
 
+def _counted_for_log(rows: Iterable[Sequence[Any]], actor: Any, label: str) -> Iterator[Sequence[Any]]:
+    """The rows, unchanged; once all are written, one access-log entry with their number (the export
+    hands out unmasked personal data)."""
+    from django.apps import apps
+
+    n = 0
+    for row in rows:
+        n += 1
+        yield row
+    note_unmasked(actor, apps.get_model(label), [], count=n, purpose="export")
+
+
 def export_kind(kind: str, *, actor: Any, fmt: str) -> tuple[bytes, str]:
     from sqms.core import audit
     from sqms.core.errors import Forbidden, NotFound
@@ -454,6 +472,8 @@ def export_kind(kind: str, *, actor: Any, fmt: str) -> tuple[bytes, str]:
     if not actor.has_perm(spec.permission):
         raise Forbidden()
     headers, rows = spec.build(actor)
+    if spec.personal_model and can_see_personal(actor):
+        rows = _counted_for_log(rows, actor, spec.personal_model)
     data = export_table(headers, rows, fmt)
     audit.record(actor=actor, action=AuditAction.EXPORT, verb=f"export {kind} {fmt}", extra={"kind": kind})
     return data

@@ -78,3 +78,35 @@ def note_unmasked(
             path=path,
             count=count,
         )
+
+
+PURPOSE_HEADER = "X-Purpose"  # an API client may say why it reads personal data; logged with the view
+
+
+def customers_of(model: Any, ids: Iterable[Any]) -> list[Any]:
+    """The customers the records belong to (the access log is searchable by customer)."""
+    ids = list(ids)
+    if model._meta.label_lower == "org.customer":
+        return ids
+    if not any(f.name == "customer" for f in model._meta.get_fields()):
+        return []
+    return [c for c in model._default_manager.filter(pk__in=ids).values_list("customer_id", flat=True) if c]
+
+
+def note_shown(request: Any, model: Any, ids: Iterable[Any], fields: Iterable[str] | None = None) -> None:
+    """:func:`note_unmasked` for what a page or API response of ``request`` showed: the records ``ids`` of
+    ``model`` with their personal ``fields`` (default: all of them). Free for users who see masked values."""
+    user = getattr(request, "user", None)
+    ids = list(ids)
+    if not ids or not _listeners or not can_see_personal(user):
+        return
+    headers = getattr(request, "headers", None)
+    note_unmasked(
+        user,
+        model,
+        ids,
+        fields,
+        customer_ids=customers_of(model, ids),
+        purpose=headers.get(PURPOSE_HEADER, "") if headers is not None else "",
+        path=str(getattr(request, "path", ""))[:255],
+    )

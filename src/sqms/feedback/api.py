@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 
 from sqms.core.apibase import Mapped, Page
 from sqms.core.errors import ValidationFailed
-from sqms.core.masking import masked_value
+from sqms.core.masking import masked_value, note_shown
 from sqms.core.services import require_perm
 from sqms.feedback import selectors, services
 from sqms.feedback.calendars import due_after, engine_for
@@ -150,7 +150,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]) -> Any:
     if filters.q:
         qs = qs.filter(title__icontains=filters.q)
     user = request.user
-    return Mapped(qs, lambda t: _ticket_out(user, t))
+    return Mapped(qs, lambda t: _ticket_out(user, t), shown_to=request)
 
 
 @router.post("/feedback", response={200: TicketOut, 201: TicketOut})
@@ -173,7 +173,9 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status:
 
 @router.get("/feedback/{number}", response=TicketOut)
 def get_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
-    return _ticket_out(request.user, selectors.ticket(request.user, number))
+    ticket = selectors.ticket(request.user, number)
+    note_shown(request, Ticket, [ticket.pk])
+    return _ticket_out(request.user, ticket)
 
 
 class TransitionIn(Schema):

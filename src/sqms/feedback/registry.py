@@ -148,7 +148,7 @@ def register_all() -> None:
         register_nav(group, NavItem(title, icon, url, perm, order))
     register_card(Card("feedback", 30, feedback_card))
     register_import("feedback", io.TicketImporter, "feedback.add_ticket")
-    register_export("feedback", io.export_tickets, "feedback.view_ticket")
+    register_export("feedback", io.export_tickets, "feedback.view_ticket", personal_model="feedback.Ticket")
     register_export("ratings", io.export_ratings, "feedback.view_rating")
     register_seeder(Seeder("feedback", 30, demo.seed))
 

@@ -9,10 +9,10 @@ from ninja.pagination import paginate
 
 from sqms.core.apibase import Mapped, Page
 from sqms.core.errors import NotFound
-from sqms.core.masking import masked_value
+from sqms.core.masking import masked_value, note_shown
 from sqms.core.services import archive_record, require_perm
 from sqms.org import selectors, services
-from sqms.org.models import Customer, OrgUnit
+from sqms.org.models import Customer, OrgUnit, Staff
 
 router = Router(tags=["organisation"])
 
@@ -167,12 +167,14 @@ def list_staff(request: HttpRequest, unit: str | None = None, q: str | None = No
     if q:
         qs = qs.filter(name__icontains=q)
     user = request.user
-    return Mapped(qs, lambda s: _staff_out(user, s))
+    return Mapped(qs, lambda s: _staff_out(user, s), shown_to=request)
 
 
 @router.get("/staff/{staff_id}", response=StaffOut)
 def get_staff(request: HttpRequest, staff_id: int) -> dict[str, Any]:
-    return _staff_out(request.user, selectors.get_or_404(selectors.staff(request.user), pk=staff_id))
+    staff = selectors.get_or_404(selectors.staff(request.user), pk=staff_id)
+    note_shown(request, Staff, [staff.pk])
+    return _staff_out(request.user, staff)
 
 
 @router.post("/staff", response={201: StaffOut})
@@ -253,7 +255,7 @@ def list_customers(request: HttpRequest, q: str | None = None, unit: str | None 
     if unit:
         qs = qs.filter(org_unit__path__startswith=selectors.unit_by_code(request.user, unit).path)
     user = request.user
-    return Mapped(qs, lambda c: _customer_out(user, c))
+    return Mapped(qs, lambda c: _customer_out(user, c), shown_to=request)
 
 
 def _customer(user: Any, customer_id: int) -> Customer:
@@ -262,7 +264,9 @@ def _customer(user: Any, customer_id: int) -> Customer:
 
 @router.get("/customers/{customer_id}", response=CustomerOut)
 def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    return _customer_out(request.user, _customer(request.user, customer_id))
+    customer = _customer(request.user, customer_id)
+    note_shown(request, Customer, [customer.pk])
+    return _customer_out(request.user, customer)
 
 
 @router.post("/customers", response={201: CustomerOut})

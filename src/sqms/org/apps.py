@@ -71,8 +71,8 @@ class OrgConfig(AppConfig):
         register_import("staff", importers.StaffImporter, "org.add_staff")
         register_import("customers", importers.CustomerImporter, "org.add_customer")
         register_export("org-units", exports.units, "org.view_orgunit")
-        register_export("staff", exports.staff, "org.view_staff")
-        register_export("customers", exports.customers, "org.view_customer")
+        register_export("staff", exports.staff, "org.view_staff", personal_model="org.Staff")
+        register_export("customers", exports.customers, "org.view_customer", personal_model="org.Customer")
         register_export("raci", exports.raci, "org.view_responsibility")
         from sqms.core.demo import Seeder, register_seeder
         from sqms.org.demo import seed

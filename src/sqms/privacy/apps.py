@@ -12,7 +12,7 @@ class PrivacyConfig(AppConfig):
         from sqms.core.navigation import NavItem, register_nav
         from sqms.org.models import Role
         from sqms.org.roles import EXCLUDE, extend_role_permissions, register_app
-        from sqms.privacy import instrument, tasks  # noqa: F401  (registers the periodic purge)
+        from sqms.privacy import tasks  # noqa: F401  (registers the periodic purge)
         from sqms.privacy.services import log_access
 
         register_app("privacy")
@@ -20,8 +20,8 @@ class PrivacyConfig(AppConfig):
         extend_role_permissions(Role.AUDITOR, {"privacy.view_accesslog"})
         # executives read everything else, but neither the access log nor the data-subject requests
         EXCLUDE.setdefault(Role.EXECUTIVE, set()).add("privacy.*")
+        # admin pages, API reads and exports report what they show through sqms.core.masking.note_shown
         register_unmask_listener(log_access)
-        instrument.instrument_all()
         from sqms.privacy.admin import link_customer_admin
 
         link_customer_admin()
