@@ -134,3 +134,23 @@ def test_logging_costs_one_insert_per_request_and_model(org, world, api_for):
     assert logged - quiet == 1  # one INSERT for 32 customers × 3 fields
     assert AccessLog.objects.count() == before + 1
     assert AccessLog.objects.order_by("-pk").first().count == 32
+
+
+def test_every_register_with_personal_fields_logs_its_pages():
+    """The change list and change page log themselves in ScopedAdmin: a register with personal fields
+    under another admin base would show them without a trace."""
+    from django.contrib import admin
+
+    from sqms.core.admin_base import ScopedAdmin
+
+    personal = {m: a for m, a in admin.site._registry.items() if getattr(m, "PERSONAL_FIELDS", ())}
+    assert {m._meta.label for m in personal} >= {"org.Customer", "org.Staff", "feedback.Ticket"}
+    for model, model_admin in personal.items():
+        assert isinstance(model_admin, ScopedAdmin), model._meta.label
+
+
+def test_exports_with_personal_fields_are_declared():
+    from sqms.core.io import EXPORT_KINDS
+
+    declared = {k: v.personal_model for k, v in EXPORT_KINDS.items() if v.personal_model}
+    assert declared == {"customers": "org.Customer", "staff": "org.Staff", "feedback": "feedback.Ticket"}
