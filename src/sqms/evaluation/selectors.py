@@ -455,10 +455,10 @@ def evaluate_periods(
         fuzzy = scheme.method == "fuzzy"
     for period in periods:
         kpi_domain.period_bounds("month", period)
-    qs = org_units(user).filter(active=True, archived_at__isnull=True)
+    qs = org_units(user).filter(active=True, archived_at__isnull=True).select_related(None)
     if unit is not None:
         qs = qs.filter(path__startswith=unit.path)
-    unit_list = list(qs.order_by("path"))
+    unit_list = list(qs.only("code", "name", "name_en", "kind", "depth", "path").order_by("path"))
     inds = indicators(scheme)
     raw = raw_arrays(user, inds, unit_list, periods)
     grid = score_grid(scheme, TreePlan(scheme, inds), unit_list, len(periods), raw, fuzzy)

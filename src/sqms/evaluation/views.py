@@ -22,8 +22,9 @@ from sqms.core.io import export_table
 from sqms.core.models import AuditAction
 from sqms.evaluation import selectors, services
 from sqms.kpi import selectors as kpi_selectors
+from sqms.kpi.dashboard import tiles as kpi_tiles
 from sqms.kpi.domain import period_bounds, period_key
-from sqms.kpi.views import download, kpi_board
+from sqms.kpi.views import download
 from sqms.org.models import OrgUnit
 from sqms.org.selectors import unit_by_code, units
 
@@ -289,6 +290,6 @@ def dashboard_figures(
         "children": child_rows,
         "best": max(scored, key=lambda r: r["score"]) if scored else None,
         "worst": min(scored, key=lambda r: r["score"]) if scored else None,
-        "tiles": kpi_board(user, unit, today),
+        "tiles": kpi_tiles(user, unit, today),
         "bars": {"labels": [r["unit_name"] for r in child_rows], "values": [r["score"] for r in child_rows]},
     }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from sqms.core import dataversion
 from sqms.kpi import selectors
+from sqms.org.models import OrgUnit
 
 
 def on_time_card(request: HttpRequest) -> dict[str, Any] | None:
@@ -46,3 +48,22 @@ def _figures(user: Any, today: Any) -> tuple[float | None, int, float | None]:
         "complaint_rate", selectors.kpi_sums(user, None, today.replace(day=1), today, ("feedback",))
     )
     return figures["on_time_rate"], figures["total"], complaints
+
+
+def tiles(user: Any, unit: OrgUnit | None, today: dt.date) -> list[dict[str, Any]]:
+    """Every active KPI this month for the unit: value, status, and the last 12 months as a sparkline
+    (:func:`sqms.kpi.views.kpi_board` without the control charts, which tiles do not show)."""
+    since, until = selectors.default_range("month", today)
+    out = []
+    for series in selectors.kpi_board_series(user, selectors.kpis(), unit, "month", since, until, False):
+        last = series["points"][-1]
+        out.append(
+            {
+                "kpi": series["kpi"],
+                "value": last["value"],
+                "status": last["status"],
+                "spark": [p["value"] for p in series["points"]],
+                "thresholds": series["thresholds"],
+            }
+        )
+    return out

@@ -292,8 +292,8 @@ def kpi_grid(
         aggs = {name: Sum(name) for name in names}
         # whole-month periods read the monthly rollups (~30× fewer rows); the other periods (a month
         # clipped to today, weeks, days) the daily rollups of their own days only
-        whole = [p for p in grid.periods if grain_for([p]) == "month"]
-        partial = [p for p in grid.periods if grain_for([p]) != "month"]
+        whole = [p for p in grid.periods if grain_for([p]) == "month" or _month_so_far(p)]
+        partial = [p for p in grid.periods if p not in whole]
         queries: list[tuple[Any, Any, str]] = []
         if whole:
             base: Any = MonthlyRollup.objects.filter(month__gte=whole[0][1], month__lte=whole[-1][1])
@@ -324,6 +324,17 @@ def kpi_grid(
     if "registered" in wanted:
         _registered(user, grid, codes)
     return grid
+
+
+def _month_so_far(period: Period) -> bool:
+    """A month clipped at its end (this month up to today) whose monthly rollup holds exactly its days:
+    no daily rollup lies after the clip in that month (one index probe). Then the monthly rollup is read
+    (one row per unit × type × channel) instead of grouping every daily rollup of the month so far."""
+    _key, start, end = period
+    if start.day != 1 or end.month != start.month or end.year != start.year:
+        return False
+    month_end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return not DailyRollup.objects.filter(day__gt=end, day__lte=month_end).exists()
 
 
 def _feedback_rows(
@@ -540,10 +551,12 @@ def kpi_board_series(
     period: str,
     since: dt.date,
     until: dt.date,
+    chart: bool = True,
 ) -> list[dict[str, Any]]:
-    """:func:`kpi_series` of several KPIs of one unit from one grid (a few grouped queries in all)."""
+    """:func:`kpi_series` of several KPIs of one unit from one grid (a few grouped queries in all);
+    without ``chart`` the control charts are not computed (``"chart"`` is ``None``: tiles)."""
     kpi_list = list(kpi_list)
-    table = series_table(user, kpi_list, [unit], period, since, until)
+    table = series_table(user, kpi_list, [unit], period, since, until, chart)
     return [table[(k.code, 0)] for k in kpi_list]
 
 
@@ -554,6 +567,7 @@ def series_table(
     period: str,
     since: dt.date,
     until: dt.date,
+    chart: bool = True,
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """The series of every KPI × unit, by (KPI code, index of the unit), from one grid."""
     kpi_list, units = list(kpi_list), list(units)
@@ -565,7 +579,8 @@ def series_table(
     for ti, unit in enumerate(units):
         cells = [grid.sums(ti, pi) for pi in range(len(periods))]
         for kpi in kpi_list:
-            out[(kpi.code, ti)] = _series(kpi, unit, period, periods, cells, thresholds(kpi, unit, overrides))
+            t = thresholds(kpi, unit, overrides)
+            out[(kpi.code, ti)] = _series(kpi, unit, period, periods, cells, t, chart)
     return out
 
 
@@ -576,6 +591,7 @@ def _series(
     periods: list[Period],
     cells: list[dict[str, Any]],
     t: Thresholds,
+    chart: bool = True,
 ) -> dict[str, Any]:
     points = []
     for (key, start, end), sums in zip(periods, cells, strict=True):
@@ -596,9 +612,9 @@ def _series(
     fractions = None
     if with_value and all(p["denominator"] for p in with_value):
         fractions = [(p["numerator"], p["denominator"]) for p in with_value]
-    chart = control_chart([p["value"] for p in with_value], fractions)
+    drawn = control_chart([p["value"] for p in with_value], fractions) if chart else None
     return {"kpi": kpi, "unit": unit, "period": period, "thresholds": t, "points": points,
-            "chart": chart, "charted": [p["period"] for p in with_value]}  # fmt: skip
+            "chart": drawn, "charted": [p["period"] for p in with_value]}  # fmt: skip
 
 
 def latest_value(
