@@ -25,6 +25,7 @@ from sqms.core.scoping import scope_for, scoped
 from sqms.core.services import require_perm
 from sqms.kpi import domain
 from sqms.kpi.models import DailyRollup, MonthlyRollup, ServiceRecord
+from sqms.kpi.spc_text import rule_text
 from sqms.org.models import Customer, OrgUnit, Staff
 
 BATCH = 5000
@@ -407,7 +408,7 @@ def evaluate_alerts(*, period: str = "month", today: Any = None, units: Any = No
             if series["charted"] and series["charted"][-1] == last["period"]:
                 signals = domain.last_point_signals(series["chart"])
                 if signals:
-                    found.append((AlertKind.SPC, AlertLevel.SIGNAL, None, signals[0]["description_en"]))
+                    found.append((AlertKind.SPC, AlertLevel.SIGNAL, None, rule_text(signals[0]["rule"])))
             for kind, level, bound, message in found:
                 alert, was_created = KpiAlert.objects.get_or_create(
                     kpi=kpi,

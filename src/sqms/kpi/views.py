@@ -19,6 +19,7 @@ from sqms.core.io import export_table
 from sqms.core.models import AuditAction
 from sqms.kpi import selectors
 from sqms.kpi.domain import PERIOD_KINDS, period_key, rag
+from sqms.kpi.spc_text import rule_text
 from sqms.org.models import OrgUnit
 from sqms.org.selectors import unit_by_code, units
 
@@ -119,9 +120,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
                 {
                     "rule": s["rule"],
                     "periods": [series["charted"][i] for i in s["points"]],
-                    "text": s["description_zh"]
-                    if (request.LANGUAGE_CODE or "").startswith("zh")
-                    else s["description_en"],
+                    "text": rule_text(s["rule"]),
                 }
             )
     chart_data = {

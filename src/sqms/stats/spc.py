@@ -125,17 +125,27 @@ def constants(n: int) -> dict[str, float]:
 
 # --- rules ----------------------------------------------------------------------------------
 
-_RULE_TEXT: dict[str, tuple[str, str]] = {
-    "1": ("1 point beyond 3σ", "1 点超出 3σ 控制限"),
-    "WE2": ("2 of 3 consecutive points beyond 2σ on one side", "连续 3 点中有 2 点在同侧 2σ 以外"),
-    "WE3": ("4 of 5 consecutive points beyond 1σ on one side", "连续 5 点中有 4 点在同侧 1σ 以外"),
-    "WE4": ("8 consecutive points on one side of the centre line", "连续 8 点在中心线同一侧"),
-    "N2": ("9 consecutive points on one side of the centre line", "连续 9 点在中心线同一侧"),
-    "N3": ("6 consecutive points steadily increasing or decreasing", "连续 6 点递增或递减"),
-    "N4": ("14 consecutive points alternating up and down", "连续 14 点交替上下"),
-    "N7": ("15 consecutive points within 1σ", "连续 15 点在中心线两侧 1σ 以内"),
-    "N8": ("8 consecutive points beyond 1σ on either side", "连续 8 点在中心线两侧且无一在 1σ 以内"),
+# What each rule detects, in English for library and CLI users; the application words them through its
+# own translated table (sqms.kpi.spc_text). "1" is the first rule of both sets (WE1 = N1).
+RULE_DESCRIPTIONS: dict[str, str] = {
+    "1": "1 point beyond 3σ",
+    "WE2": "2 of 3 consecutive points beyond 2σ on one side",
+    "WE3": "4 of 5 consecutive points beyond 1σ on one side",
+    "WE4": "8 consecutive points on one side of the centre line",
+    "N2": "9 consecutive points on one side of the centre line",
+    "N3": "6 consecutive points steadily increasing or decreasing",
+    "N4": "14 consecutive points alternating up and down",
+    "N7": "15 consecutive points within 1σ",
+    "N8": "8 consecutive points beyond 1σ on either side",
 }
+
+
+_SAME_AS = {"WE1": "1", "N1": "1", "N5": "WE2", "N6": "WE3"}
+
+
+def rule_key(rule: str) -> str:
+    """The key of ``rule`` in :data:`RULE_DESCRIPTIONS` (Nelson's 1, 5 and 6 are Western Electric's 1–3)."""
+    return _SAME_AS.get(rule, rule)
 
 
 @dataclass(frozen=True)
@@ -143,8 +153,10 @@ class Signal:
     chart: str
     rule: str
     points: tuple[int, ...]
-    description_en: str
-    description_zh: str
+
+    @property
+    def description(self) -> str:
+        return RULE_DESCRIPTIONS[rule_key(self.rule)]
 
     def verdict(self) -> Verdict:
         return spc_signal(self.rule, list(self.points), self.chart)
@@ -154,8 +166,6 @@ class Signal:
             "chart": self.chart,
             "rule": self.rule,
             "points": list(self.points),
-            "description_en": self.description_en,
-            "description_zh": self.description_zh,
         }
 
 
@@ -195,8 +205,7 @@ def _alternating(w: FloatArray) -> bool:
     return bool((d != 0).all() and (d[1:] * d[:-1] < 0).all())
 
 
-def _merge(chart: str, rule: str, text_key: str, windows: list[Window]) -> list[Signal]:
-    en, zh = _RULE_TEXT[text_key]
+def _merge(chart: str, rule: str, windows: list[Window]) -> list[Signal]:
     signals: list[Signal] = []
     cur_end = -2
     pts: set[int] = set()
@@ -206,10 +215,10 @@ def _merge(chart: str, rule: str, text_key: str, windows: list[Window]) -> list[
             cur_end = max(cur_end, end)
             continue
         if pts:
-            signals.append(Signal(chart, rule, tuple(sorted(pts)), en, zh))
+            signals.append(Signal(chart, rule, tuple(sorted(pts))))
         pts, cur_end = set(p), end
     if pts:
-        signals.append(Signal(chart, rule, tuple(sorted(pts)), en, zh))
+        signals.append(Signal(chart, rule, tuple(sorted(pts))))
     return signals
 
 
@@ -224,19 +233,19 @@ def apply_rules(
     zz = np.asarray(z, dtype=np.float64)
     sig: list[Signal] = []
     if rules == "western_electric":
-        sig += _merge(chart, "WE1", "1", _beyond(zz))
-        sig += _merge(chart, "WE2", "WE2", _k_of_m(zz, 2, 3, 2.0))
-        sig += _merge(chart, "WE3", "WE3", _k_of_m(zz, 4, 5, 1.0))
-        sig += _merge(chart, "WE4", "WE4", _runs(_same_side, zz, 8))
+        sig += _merge(chart, "WE1", _beyond(zz))
+        sig += _merge(chart, "WE2", _k_of_m(zz, 2, 3, 2.0))
+        sig += _merge(chart, "WE3", _k_of_m(zz, 4, 5, 1.0))
+        sig += _merge(chart, "WE4", _runs(_same_side, zz, 8))
     elif rules == "nelson":
-        sig += _merge(chart, "N1", "1", _beyond(zz))
-        sig += _merge(chart, "N2", "N2", _runs(_same_side, zz, 9))
-        sig += _merge(chart, "N3", "N3", _runs(_trend, zz, 6))
-        sig += _merge(chart, "N4", "N4", _runs(_alternating, zz, 14))
-        sig += _merge(chart, "N5", "WE2", _k_of_m(zz, 2, 3, 2.0))
-        sig += _merge(chart, "N6", "WE3", _k_of_m(zz, 4, 5, 1.0))
-        sig += _merge(chart, "N7", "N7", _runs(lambda w: bool((np.abs(w) < 1.0).all()), zz, 15))
-        sig += _merge(chart, "N8", "N8", _runs(lambda w: bool((np.abs(w) > 1.0).all()), zz, 8))
+        sig += _merge(chart, "N1", _beyond(zz))
+        sig += _merge(chart, "N2", _runs(_same_side, zz, 9))
+        sig += _merge(chart, "N3", _runs(_trend, zz, 6))
+        sig += _merge(chart, "N4", _runs(_alternating, zz, 14))
+        sig += _merge(chart, "N5", _k_of_m(zz, 2, 3, 2.0))
+        sig += _merge(chart, "N6", _k_of_m(zz, 4, 5, 1.0))
+        sig += _merge(chart, "N7", _runs(lambda w: bool((np.abs(w) < 1.0).all()), zz, 15))
+        sig += _merge(chart, "N8", _runs(lambda w: bool((np.abs(w) > 1.0).all()), zz, 8))
     elif rules != "none":
         raise StatsError(f"unknown rule set {rules!r}; use 'western_electric', 'nelson' or 'none'")
     return sorted(sig, key=lambda s: (s.points[0], s.rule))
@@ -304,9 +313,8 @@ def _dispersion_chart(
 ) -> Chart:
     n = len(values)
     out = np.flatnonzero((values > ucl) | ((lcl > 0) & (values < lcl))).tolist() if rules != "none" else []
-    en, zh = _RULE_TEXT["1"]
     rule = "N1" if rules == "nelson" else "WE1"
-    signals = tuple(Signal(name, rule, (i,), en, zh) for i in out)
+    signals = tuple(Signal(name, rule, (i,)) for i in out)
     return Chart(name, values, center, np.full(n, lcl), np.full(n, ucl), np.full(n, sigma), signals)
 
 
