@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sqms.core import audit
+from sqms.core import audit, dataversion
 from sqms.core.errors import ValidationFailed
 from sqms.core.io import ImportReport, RowError, read_table
 from sqms.core.models import AuditAction
@@ -260,6 +260,7 @@ def import_responses(
             verb=f"import responses {filename}"[:200],
             extra={"file": filename, "written": len(pending)},
         )
+    dataversion.bump("surveys")
     report.written = len(pending)
     return report
 
