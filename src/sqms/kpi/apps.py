@@ -26,6 +26,11 @@ class KpiConfig(AppConfig):
         from sqms.kpi.services import ensure_library
 
         post_migrate.connect(ensure_library, sender=self, dispatch_uid="kpi_library")
+        from django.db.models.signals import post_save
+
+        from sqms.kpi import partitions
+
+        post_save.connect(partitions.record_saved, sender=models.ServiceRecord, dispatch_uid="kpi_record_key")
         register_app("kpi")
         extend_role_permissions(Role.QUALITY_MANAGER, {"kpi.*"})
         reader = {

@@ -636,13 +636,18 @@ def _write_update(run: Run, prepared: pl.DataFrame) -> None:
         ):
             raise NeedDiagnosis  # the same id earlier in this input
         _add_delta(run, rollup_delta(_old_facts(ids), str(run.tz), sign=-1))
-    cols = ", ".join(RECORD_COLUMNS)
-    sets = ", ".join(f"{c} = excluded.{c}" for c in RECORD_COLUMNS[2:])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO kpi_servicerecord ({cols}) SELECT {cols} FROM {STAGE} WHERE true "
-            f"ON CONFLICT (source, external_id) DO UPDATE SET {sets}"
-        )
+    if connection.vendor == "postgresql":
+        from sqms.kpi import ingest_pg
+
+        ingest_pg.upsert_stage(STAGE)  # the records table is partitioned by month there
+    else:
+        cols = ", ".join(RECORD_COLUMNS)
+        sets = ", ".join(f"{c} = excluded.{c}" for c in RECORD_COLUMNS[2:])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO kpi_servicerecord ({cols}) SELECT {cols} FROM {STAGE} WHERE true "
+                f"ON CONFLICT (source, external_id) DO UPDATE SET {sets}"
+            )
     run.updated += len(existing)
     run.created += prepared.height - len(existing)
 

@@ -23,7 +23,7 @@ from sqms.core.errors import ValidationFailed
 from sqms.core.models import AuditAction
 from sqms.core.scoping import scope_for, scoped
 from sqms.core.services import require_perm
-from sqms.kpi import domain
+from sqms.kpi import domain, partitions
 from sqms.kpi.models import DailyRollup, MonthlyRollup, ServiceRecord
 from sqms.kpi.spc_text import rule_text
 from sqms.org.models import Customer, OrgUnit, Staff
@@ -211,6 +211,7 @@ def write(prepared: Prepared) -> dict[str, int]:
             for name, value in values.items():
                 setattr(old, name, value)
             changed.append(old)
+    partitions.register_keys([(r.source, r.external_id) for r in new])  # PostgreSQL: the key table
     ServiceRecord.objects.bulk_create(new, batch_size=BATCH)
     if changed:
         ServiceRecord.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=1000)

@@ -12,3 +12,12 @@ def evaluate_kpi_alerts() -> int:
     from sqms.kpi.services import evaluate_alerts
 
     return evaluate_alerts(period="month")
+
+
+@db_periodic_task(crontab(minute="10", hour="1"))
+def create_service_record_partitions() -> list[str]:
+    """Daily (PostgreSQL): the service-record partitions of the current month and the next three exist
+    (idempotent; a no-op on SQLite)."""
+    from sqms.kpi.partitions import ensure_months
+
+    return ensure_months()
