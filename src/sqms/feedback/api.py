@@ -125,12 +125,12 @@ def _unit(user: Any, code: str, field: str = "org_unit") -> OrgUnit:
 def _category(code: str | None, field: str) -> int | None:
     if not code:
         return None
-    from sqms.feedback.models import ServiceCategory
+    from sqms.feedback import confcache
 
-    c = ServiceCategory.objects.filter(code=code).first()
-    if c is None:
+    pk = confcache.get().category_ids.get(code)
+    if pk is None:
         raise ValidationFailed(fields={field: [_("Unknown catalogue code %(code)s.") % {"code": code}]})
-    return c.pk
+    return pk
 
 
 @router.get("/feedback", response=list[TicketOut])

@@ -56,6 +56,9 @@ class FeedbackConfig(AppConfig):
         )
         extend_role_permissions(Role.AUDITOR, {"feedback.view_*"})
         post_migrate.connect(ensure_presets_signal, sender=self)
+        from sqms.feedback import confcache
+
+        confcache.connect()
         self._register_platform()
 
     def _register_platform(self) -> None:

@@ -39,22 +39,20 @@ MAX_RUNS = 4
 STALE_SECONDS = 30
 
 
-def bots_for(unit: Any, event: str) -> list[Bot]:
+def bots_for(unit: Any, event: str, cfg: Any = None) -> list[Bot]:
     """Active bots of the unit or of an ancestor that subscribe to ``event``."""
     if unit is None:
         return []
-    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
-    return [
-        b
-        for b in Bot.objects.filter(active=True, org_unit_id__in=ids, archived_at__isnull=True)
-        if event in (b.events or [])
-    ]
+    from sqms.feedback import confcache
+
+    ids = {int(x) for x in unit.path.strip("/").split("/") if x}
+    return [b for b in (cfg or confcache.get()).bots if b.org_unit_id in ids and event in (b.events or [])]
 
 
-def dispatch(unit: Any, event: str, title: str, text: str) -> list[BotDelivery]:
+def dispatch(unit: Any, event: str, title: str, text: str, cfg: Any = None) -> list[BotDelivery]:
     """Queue a message for every matching bot; sending happens after commit (in a task)."""
     out = []
-    for bot in bots_for(unit, event):
+    for bot in bots_for(unit, event, cfg):
         d = BotDelivery.objects.create(bot=bot, event=event, title=str(title)[:200], text=str(text))
         out.append(d)
         transaction.on_commit(lambda pk=d.pk: _enqueue(pk))

@@ -434,11 +434,14 @@ class TicketEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_kind_display()}"
 
+    #: set on the "created" event of a ticket being created: its ``sla_next_at`` is NULL already
+    skip_sla_invalidation = False
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         adding = self._state.adding
         super().save(*args, **kwargs)
-        if adding and self.kind in CLOCK_KINDS:  # in the same transaction as the event
-            invalidate_sla(Ticket.objects.filter(pk=self.ticket_id))
+        if adding and self.kind in CLOCK_KINDS and not self.skip_sla_invalidation:
+            invalidate_sla(Ticket.objects.filter(pk=self.ticket_id))  # in the same transaction as the event
 
     @property
     def to_status_label(self) -> str:

@@ -106,6 +106,9 @@ def ensure_presets() -> None:
                 for i, (w, c, p) in enumerate(RULES)
             ]
         )
+        from sqms.feedback import confcache
+
+        confcache.changed()  # bulk writes send no model signals
 
 
 def ensure_presets_signal(sender: Any, **kwargs: Any) -> None:

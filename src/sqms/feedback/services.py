@@ -20,7 +20,7 @@ from sqms.core import audit, dataversion
 from sqms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sqms.core.models import AuditAction
 from sqms.core.services import clean_or_raise, notify, require_in_scope, require_perm
-from sqms.feedback import domain
+from sqms.feedback import confcache, domain
 from sqms.feedback.calendars import clock_policy, engine_for, events_for
 from sqms.feedback.models import (
     OPEN_STATUSES,
@@ -28,7 +28,6 @@ from sqms.feedback.models import (
     AppealStatus,
     Escalation,
     EventKind,
-    KeywordRule,
     PolicyUse,
     Rating,
     Rectification,
@@ -56,7 +55,7 @@ def admin_url(ticket: Ticket) -> str:
 # --- classification and policies ---------------------------------------------------------------------
 
 
-def classify_text(text: str) -> dict[str, Any]:
+def classify_text(text: str, cfg: confcache.Config | None = None) -> dict[str, Any]:
     """The classification suggestion for ``text`` with where it came from.
 
     Registered text classifiers (:mod:`sqms.feedback.classifiers`) are asked first; an answer at or above
@@ -66,24 +65,20 @@ def classify_text(text: str) -> dict[str, Any]:
     ``classifier`` is the best classifier answer (also a less confident one, kept as a mere suggestion
     for the handler) or None."""
     from sqms.feedback.classifiers import ask_classifiers, min_confidence
-    from sqms.feedback.models import ServiceCategory
 
+    cfg = cfg or confcache.get()
     answer = ask_classifiers(text)
     category: int | None = None
     priority = ""
     used = False
     if answer is not None and answer.confidence >= min_confidence():
-        if answer.category_id and ServiceCategory.objects.active().filter(pk=answer.category_id).exists():
+        if answer.category_id and answer.category_id in cfg.active_category_ids:
             category = answer.category_id
         priority = answer.priority
         used = bool(category or priority)
     from_rules = False
     if category is None or not priority:
-        rules = [
-            domain.Rule(tuple(r.words()), r.category_id, r.priority)
-            for r in KeywordRule.objects.filter(active=True)
-        ]
-        kw_category, kw_priority = domain.suggest(text, rules)
+        kw_category, kw_priority = domain.suggest(text, cfg.rules)
         if category is None and kw_category:
             category, from_rules = kw_category, True
         if not priority and kw_priority:
@@ -104,11 +99,14 @@ def suggest_classification(text: str) -> tuple[int | None, str]:
     return out["category"], out["priority"]
 
 
-def match_policy(ticket: Any, use: str = PolicyUse.TICKET) -> SlaPolicy | None:
+def match_policy(
+    ticket: Any, use: str = PolicyUse.TICKET, cfg: confcache.Config | None = None
+) -> SlaPolicy | None:
     """The first active policy (by order) whose every set condition matches the ticket."""
     from sqms.feedback.presets import ensure_presets
 
-    policies = list(SlaPolicy.objects.filter(use=use, active=True).select_related("org_unit", "calendar"))
+    # the active policies in their order, unit and calendar loaded
+    policies = (cfg or confcache.get()).policies.get(use, [])
     if not policies:
         ensure_presets()
         policies = list(SlaPolicy.objects.filter(use=use, active=True).select_related("org_unit", "calendar"))
@@ -352,7 +350,12 @@ def _find_repeat(ticket: Ticket, days: int = REPEAT_DAYS) -> Ticket | None:
 def create_ticket(
     *, actor: Any, data: dict[str, Any], idempotency_key: str | None = None, public: bool = False
 ) -> tuple[Ticket, bool]:
-    """Create a ticket; returns (ticket, created). The same ``idempotency_key`` returns the first ticket."""
+    """Create a ticket; returns (ticket, created). The same ``idempotency_key`` returns the first ticket.
+
+    Kept cheap (it is the hot write path, ~15 statements): the configuration comes from
+    :mod:`sqms.feedback.confcache`, the SLA due times are computed before the insert (no update after it),
+    and the audit entry is appended last, so the audit chain's head row stays locked only for the
+    commit."""
     if not public:
         require_perm(actor, "feedback.add_ticket")
     if idempotency_key:
@@ -361,9 +364,10 @@ def create_ticket(
             if not public and existing.created_by_id not in (None, getattr(actor, "pk", None)):
                 raise Conflict(_("This Idempotency-Key was already used by someone else."))
             return existing, False
+    cfg = confcache.get()
     data = dict(data)
     text = f"{data.get('title', '')} {data.get('description', '')}"
-    suggestion = classify_text(text)
+    suggestion = classify_text(text, cfg)
     cat_id, priority = suggestion["category"], suggestion["priority"]
     if not data.get("category") and not data.get("category_id") and cat_id:
         data["category_id"] = cat_id
@@ -379,16 +383,25 @@ def create_ticket(
     if getattr(actor, "pk", None):
         ticket.created_by = actor
         ticket.updated_by = actor
-    clean_or_raise(ticket, exclude=["number", "verification_code"])
+    # Foreign keys known to exist need no look-up each: the acting user, a loaded unit, catalogue entries
+    # of the (current) configuration. Anything else is validated as before.
+    known = ["number", "verification_code", "created_by", "updated_by"]
+    if isinstance(data.get("org_unit"), OrgUnit) and ticket.org_unit_id is not None:
+        known.append("org_unit")
+    for name in ("category", "service_type"):
+        pk = getattr(ticket, f"{name}_id")
+        if pk in cfg.categories:
+            known.append(name)
+            setattr(ticket, name, cfg.categories[pk])
+    clean_or_raise(ticket, exclude=known)
     if not public:
         require_in_scope(actor, ticket)
-    ticket.sla_policy = match_policy(ticket)
+    ticket.sla_policy = match_policy(ticket, cfg=cfg)
     ticket.repeat_of = _find_repeat(ticket)
-    ticket.save()
-    _event(
-        ticket,
-        EventKind.CREATED,
-        actor,
+    created = TicketEvent(
+        ticket=ticket,
+        kind=EventKind.CREATED,
+        actor=actor if getattr(actor, "pk", None) else None,
         to_status=ticket.status,
         at=ticket.received_at,
         data={
@@ -400,12 +413,15 @@ def create_ticket(
             "classifier": suggestion["classifier"],
         },
     )
-    recompute_sla(ticket)
-    audit.record(
-        actor=actor or "public", action=AuditAction.CREATE, instance=ticket, after=audit.snapshot(ticket)
-    )
+    clock = _store_clock(ticket, [created], cfg)  # due times go into the insert
+    ticket.save()
+    created.ticket = ticket
+    created.skip_sla_invalidation = True  # a new ticket is due for the sweep anyway (sla_next_at NULL)
+    created.save()
+    if clock is not None and clock.uncovered_years:
+        warn_uncovered(ticket.sla_policy.calendar, clock.uncovered_years)
     if ticket.kind == "complaint":
-        managers = unit_managers(ticket.org_unit)
+        managers = unit_managers(ticket.org_unit, cfg)
         notify(
             managers,
             title=_("New complaint %(n)s: %(t)s") % {"n": ticket.number, "t": ticket.title},
@@ -419,9 +435,32 @@ def create_ticket(
             "new_complaint",
             _("New complaint %(n)s") % {"n": ticket.number},
             f"{ticket.org_unit.name}: {ticket.title}",
+            cfg=cfg,
         )
+    # last: appending takes the audit chain's head row lock, held until this transaction commits
+    audit.record(
+        actor=actor or "public", action=AuditAction.CREATE, instance=ticket, after=audit.snapshot(ticket)
+    )
     dataversion.bump("feedback")
     return ticket, True
+
+
+def _store_clock(ticket: Ticket, rows: list[TicketEvent], cfg: confcache.Config) -> Any:
+    """Set the cached due times and the breach flag of a not yet saved ticket from its event ``rows``."""
+    policy = ticket.sla_policy if ticket.sla_policy_id else None
+    if policy is None:
+        return None
+    engines: dict[Any, Any] = {("calendar", policy.calendar_id): cfg.engine(policy.calendar)}
+    found = ticket_events(ticket, rows, engines)
+    if found is None:
+        return None
+    clock = sla.compute_ticket(found[0], found[1], timezone.now())
+    fr = clock.targets.get("first_response")
+    rs = clock.targets.get("resolution")
+    ticket.first_response_due = fr.due_at if fr else None
+    ticket.resolution_due = rs.due_at if rs else None
+    ticket.breached = any(t.state == sla.State.BREACHED for t in clock.targets.values())
+    return clock
 
 
 def _lock(ticket: Ticket, actor: Any, version: int | None, perm: str = CHANGE) -> Ticket:
@@ -1104,29 +1143,21 @@ def apply_default_ratings(now: datetime | None = None, days: int = DEFAULT_RATIN
 # --- recipients -------------------------------------------------------------------------------------------
 
 
-def unit_managers(unit: OrgUnit | None) -> list[Any]:
-    """Managers of the unit and of its ancestors (nearest first)."""
+def unit_managers(unit: OrgUnit | None, cfg: confcache.Config | None = None) -> list[Any]:
+    """Managers of the unit and of its ancestors (nearest first): the unit-manager role holders, then
+    the units' named managers. Who manages what comes from the cached configuration: one query for the
+    users, none when there are no managers."""
     if unit is None:
         return []
-    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
-    users: list[Any] = []
-    for ra in (
-        RoleAssignment.objects.filter(role=Role.UNIT_MANAGER, org_unit_id__in=ids)
-        .select_related("user", "org_unit")
-        .order_by("-org_unit__depth")
-    ):
-        users.append(ra.user)
-    for u in (
-        OrgUnit.objects.filter(pk__in=ids, manager__isnull=False).select_related("manager").order_by("-depth")
-    ):
-        users.append(u.manager)
-    seen: set[int] = set()
-    out = []
-    for u in users:
-        if u.pk not in seen:
-            seen.add(u.pk)
-            out.append(u)
-    return out
+    cfg = cfg or confcache.get()
+    nearest_first = [int(x) for x in unit.path.strip("/").split("/") if x][::-1]
+    ids = [u for i in nearest_first for u in cfg.role_managers.get(i, ())]
+    ids += [cfg.unit_manager[i] for i in nearest_first if i in cfg.unit_manager]
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    users = get_user_model().objects.in_bulk(ids)
+    return [users[i] for i in ids if i in users]
 
 
 def quality_managers() -> list[Any]:
