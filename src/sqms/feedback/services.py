@@ -343,7 +343,8 @@ def _find_repeat(ticket: Ticket, days: int = REPEAT_DAYS) -> Ticket | None:
     )
     if ticket.pk:
         qs = qs.exclude(pk=ticket.pk)
-    return qs.order_by("-received_at").first()
+    # the new ticket only links to it (and its API answer shows its number): not the 37 columns
+    return qs.order_by("-received_at").only("id", "number").first()
 
 
 @transaction.atomic
