@@ -38,6 +38,11 @@ def test_bump_outside_a_transaction_is_visible_at_once_and_only_for_its_kind() -
 def deferred(monkeypatch: pytest.MonkeyPatch) -> None:
     """The PostgreSQL way (bumps wait for the commit, outside the writer's transaction) on any database."""
     monkeypatch.setattr(dataversion, "_deferred", lambda: True)
+    monkeypatch.setattr(  # a block opened by the test commits (the test case's own block never does)
+        dataversion,
+        "_in_real_transaction",
+        lambda: any(not getattr(b, "_from_testcase", False) for b in connection.atomic_blocks),
+    )
 
 
 def test_on_sqlite_a_bump_is_part_of_the_writers_transaction() -> None:
@@ -118,3 +123,23 @@ def test_cached_recomputes_exactly_when_a_read_kind_is_bumped() -> None:
     dataversion.bump("org")
     assert dataversion.cached("t", ["kpi", "org"], ("u", 1), compute) == {"n": 3}
     assert len(calls) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_bumps_after_the_commit_outside_the_writers_transaction() -> None:
+    """A real commit (no test-case block): on PostgreSQL the version row is not touched (not locked) while
+    the writer's transaction runs, and is bumped once it has committed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    dataversion.bump("kpi")
+    before = version("kpi")
+    with transaction.atomic():
+        dataversion.bump("kpi")
+        with connection.cursor() as cur:  # no row lock of ours on core_dataversion yet
+            cur.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = 'core_dataversion' AND l.mode = 'RowExclusiveLock' AND l.pid = pg_backend_pid()"
+            )
+            assert cur.fetchone()[0] == 0
+        assert version("kpi") == before
+    assert version("kpi") > before

@@ -69,10 +69,11 @@ def _pending() -> _Bump | None:
 
 
 def _in_real_transaction() -> bool:
-    """Inside an atomic block other than a test case's wrapping one (those never commit: apply now)."""
-    return bool(connection.in_atomic_block) and any(
-        not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
-    )
+    """Inside an atomic block that will commit: not when the outermost block is a test case's (pytest-django
+    / TestCase), whose on-commit callbacks never run; the bump is then applied at once, inside the test's
+    transaction (and undone with a rolled-back savepoint, like the data)."""
+    blocks = connection.atomic_blocks
+    return bool(connection.in_atomic_block) and not (blocks and getattr(blocks[0], "_from_testcase", False))
 
 
 def _deferred() -> bool:
