@@ -236,3 +236,91 @@ def test_file_chunks_number_rows_as_lines_and_read_typed_parquet(org, tmp_path):
     )
     assert counts is None and [(e["row"], e["field"]) for e in ctx.errors] == [(4, "rating")]
     assert ServiceRecord.objects.count() == 5
+
+
+STAMP_SPELLINGS = [
+    "2026-10-01 09:00:00", "2026-10-01T09:00:00", " 2026-10-01 09:00:00 ", "2026-10-01 09:00:00.5",
+    "2026-10-01T09:00:00.123456", "2026-10-01T01:00:00Z", "2026-10-01T09:00:00+08:00",
+    "2026-09-30T20:00:00-02:00", "2026-10-01", "2026-10-01 09:00", "2026-13-01 09:00:00",
+    "2026-02-30 09:00:00", "yesterday", "", None,
+    "2026-03-29 02:30:00", "2026-10-25 02:30:00",  # a missing and a repeated hour in Europe/Berlin
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghai", "Europe/Berlin"])
+def test_the_common_stamp_spelling_pass_reads_like_the_full_expressions(tz):
+    """_parse_stamps reads plain local times cheaply and every other spelling with the full regex
+    expressions: the result is the full expressions' result, row for row, whatever the mix."""
+    values = STAMP_SPELLINGS * 3
+    frame = pl.DataFrame(
+        {name: values[i:] + values[:i] for i, name in enumerate(ingest_fast.INPUT_COLUMNS)},
+        schema=dict.fromkeys(ingest_fast.INPUT_COLUMNS, pl.String),
+    ).with_columns(pl.int_range(7, 7 + len(values), dtype=pl.Int64).alias("row"))
+    full = frame.select(
+        pl.col("row"), *[e for name in ingest_fast.STAMPS for e in ingest_fast._stamp_exprs(name, tz)]
+    )
+    fast = ingest_fast._parse_stamps(frame, tz)
+    assert fast.columns == full.columns
+    assert fast.rows() == full.rows()
+    req = dict(zip(frame["requested_at"], fast["req"], strict=False))
+    local = dt.timezone(dt.timedelta(hours=8 if tz == "Asia/Shanghai" else 2))
+    assert req["2026-10-01 09:00:00"] == ingest_fast.to_us(dt.datetime(2026, 10, 1, 9, tzinfo=local))
+    assert req["2026-10-01T01:00:00Z"] == ingest_fast.to_us(dt.datetime(2026, 10, 1, 1, tzinfo=dt.UTC))
+    assert fast["req_bad"].sum() > 0 and fast["req"].null_count() > 0  # not everything reads
+    # only plain spellings: nothing is read twice, same answer
+    plain = frame.with_columns(pl.lit("2026-10-01 09:00:00").alias(n) for n in ingest_fast.STAMPS)
+    assert not any(ingest_fast._parse_stamps(plain, tz).select(pl.col("^.*_bad$")).row(0))
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_an_ingest_runs_with_a_larger_sqlite_page_cache_and_gives_it_back(org):
+    user = fresh(org.quality)
+    connection.ensure_connection()
+    before = connection.connection.execute("PRAGMA cache_size").fetchone()[0]
+    seen = []
+    rows = [row(f"P{i}") for i in range(4)]
+    gen = ingest_fast.row_chunks(rows, 2)
+
+    def watching():
+        for chunk in gen():
+            seen.append(connection.connection.execute("PRAGMA cache_size").fetchone()[0])
+            yield chunk
+
+    counts, ctx = ingest_fast.run_ingest(
+        actor=user,
+        chunks=watching,
+        on_duplicate="reject",
+        context_factory=lambda: services.Context(actor=user, on_duplicate="reject"),
+    )
+    assert ctx is None and counts["created"] == 4
+    assert seen == [-ingest_fast.SQLITE_INGEST_CACHE_KIB] * 2
+    assert connection.connection.execute("PRAGMA cache_size").fetchone()[0] == before
+    with pytest.raises(RuntimeError), ingest_fast.sqlite_page_cache(1024):
+        assert connection.connection.execute("PRAGMA cache_size").fetchone()[0] == -1024
+        raise RuntimeError
+    assert connection.connection.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_csv_blocks_end_between_records_whatever_the_quotes(tmp_path, block):
+    """csv_frames cuts blocks only at line breaks outside quotes: a quoted field keeps its line breaks
+    and doubled quotes wherever a block ends, and the frames together are the file."""
+    text = (
+        'source,external_id,rating\n'
+        'a,"line\none",1\n'
+        '"q""uote",,\n'
+        'b,"two\r\nbreaks\n""x""",5\n'
+        '"","",""\n'
+        'c,plain,3'
+    )  # fmt: skip
+    path = tmp_path / "q.csv"
+    path.write_bytes(text.encode())
+    frames = list(ingest_fast.csv_frames(path, block))
+    whole = pl.read_csv(path, infer_schema=False)
+    assert pl.concat(frames).equals(whole)
+    assert whole["external_id"].to_list() == ["line\none", None, 'two\r\nbreaks\n"x"', "", "plain"]
+    assert all(f.columns == ["source", "external_id", "rating"] for f in frames)
+    if block == 1:
+        assert len(frames) == 5  # one record a block
+    (tmp_path / "empty.csv").write_bytes(b"")
+    assert list(ingest_fast.csv_frames(tmp_path / "empty.csv")) == []

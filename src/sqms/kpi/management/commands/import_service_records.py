@@ -32,10 +32,13 @@ def frames(path: Path, chunk: int = CHUNK) -> Iterator[pl.DataFrame]:
         for start in range(0, frame.height, chunk):
             yield ingest_fast.as_text_frame(frame.slice(start, chunk))
         return
+    if suffix in (".csv", ".txt"):  # in blocks: the streaming reader would read ahead without bound
+        for block in ingest_fast.csv_frames(path):
+            for start in range(0, block.height, chunk):
+                yield ingest_fast.as_text_frame(block.slice(start, chunk))
+        return
     if suffix == ".parquet":
         lazy = pl.scan_parquet(path)
-    elif suffix in (".csv", ".txt"):
-        lazy = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
     else:
         raise CommandError(f"Unsupported file type: {suffix} (use .csv, .xlsx or .parquet)")
     for batch in lazy.collect_batches(chunk_size=chunk):
