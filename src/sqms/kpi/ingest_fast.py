@@ -519,6 +519,11 @@ def _upsert(table: str, key: str, delta: pl.DataFrame) -> None:
     if delta.height == 0:
         return
     vendor = connection.vendor
+    if vendor == "postgresql":
+        from sqms.kpi import ingest_pg
+
+        ingest_pg.upsert_rollups(table, key, delta)  # set-wise through a temporary table
+        return
     ph = "?" if vendor == "sqlite" else "%s"
     columns = ["org_unit_id", key, "service_type", "channel", *ROLLUP_VALUES]
     if vendor == "sqlite":

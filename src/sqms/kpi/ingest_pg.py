@@ -21,7 +21,7 @@ import polars as pl
 from django.db import connection
 
 from sqms.kpi import partitions
-from sqms.kpi.ingest_fast import RECORD_COLUMNS, to_us
+from sqms.kpi.ingest_fast import RECORD_COLUMNS, ROLLUP_VALUES, to_us
 
 PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01 UTC: the origin of PostgreSQL's binary timestamps
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
@@ -68,15 +68,20 @@ def pg_frame(prepared: pl.DataFrame, now: dt.datetime) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def _text_block(filled: pl.Series, lengths: np.ndarray, ascii_only: bool) -> np.ndarray:
-    """The UTF-8 bytes of a text column as an ``(n, widest)`` matrix, each row padded with zeros."""
-    n, width = filled.len(), int(lengths.max(initial=0))
-    if width == 0:
-        return np.zeros((n, 0), dtype=np.uint8)
-    if ascii_only:  # one byte per character: pad in polars, one buffer
-        padded = filled.str.pad_end(width, "\0").str.join("").item()
-        return np.frombuffer(padded.encode(), dtype=np.uint8).reshape(n, width)
-    data = np.frombuffer(filled.str.join("").item().encode(), dtype=np.uint8)
+_BUFFERS: dict[str, np.ndarray] = {}
+
+
+def _buffer(name: str, size: int, dtype: type) -> np.ndarray:
+    """A reused scratch buffer (a fresh multi-megabyte array costs page faults on every chunk)."""
+    buf = _BUFFERS.get(name)
+    if buf is None or buf.size < size:
+        buf = _BUFFERS[name] = np.empty(max(size, 1 << 20), dtype=dtype)
+    return buf[:size]
+
+
+def _scatter_text(data: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
+    """Non-ASCII text: the bytes of each row at the start of its ``width``-byte slot."""
+    n = lengths.size
     block = np.zeros((n, width), dtype=np.uint8)
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
@@ -95,30 +100,59 @@ def encode_binary(frame: pl.DataFrame, types: list[str]) -> bytes:
         return _HEADER + _TRAILER
     names = frame.columns
     texts = [c for c, t in zip(names, types, strict=True) if t == "text"]
+    lens = {c: pl.col(c).fill_null("").str.len_bytes() for c in texts}
     info = frame.select(
         *[pl.col(c).is_null().alias(f"{c}:null") for c in names],
-        *[pl.col(c).fill_null("").str.len_bytes().alias(f"{c}:bytes") for c in texts],
-        *[(pl.col(c).str.len_chars() == pl.col(c).str.len_bytes()).all().alias(f"{c}:ascii") for c in texts],
+        *[lens[c].alias(f"{c}:bytes") for c in texts],
+    )
+    stats = frame.select(
+        *[lens[c].max().alias(f"{c}:max") for c in texts],
+        *[(pl.col(c).str.len_chars() == lens[c]).all().alias(f"{c}:ascii") for c in texts],
+    ).row(0, named=True)
+    widths = {c: int(stats[f"{c}:max"] or 0) for c in texts}
+    # one pass over the frame: fixed columns with NULLs filled, text columns padded and joined
+    values = frame.select(
+        *[
+            (
+                pl.col(c).fill_null("").str.pad_end(widths[c], "\0").str.join("")
+                if stats[f"{c}:ascii"] is not False
+                else pl.col(c).fill_null("").str.join("")
+            ).alias(c)
+            if t == "text"
+            else pl.col(c).fill_null(False if t == "bool" else 0).alias(c)
+            for c, t in zip(names, types, strict=True)
+            if t != "text" or widths[c]
+        ]
     )
     slots: list[tuple[np.ndarray, np.ndarray, bool]] = []  # (lengths with -1 for NULL, block, all full)
     for name, pg_type in zip(names, types, strict=True):
         nulls = info[f"{name}:null"].to_numpy()
-        series = frame[name]
         if pg_type == "text":
             blen = info[f"{name}:bytes"].to_numpy().astype(np.int64)
-            block = _text_block(series.fill_null(""), blen, bool(info[f"{name}:ascii"][0] is not False))
+            width = widths[name]
+            if not width:
+                block = np.zeros((n, 0), dtype=np.uint8)
+            else:
+                raw = np.frombuffer(values[name][0].encode(), dtype=np.uint8)
+                block = (
+                    raw.reshape(n, width)
+                    if stats[f"{name}:ascii"] is not False
+                    else _scatter_text(raw, blen, width)
+                )
             slots.append((np.where(nulls, -1, blen), block, False))
             continue
         width = _WIDTH[pg_type]
+        column = values[name].to_numpy()
         if pg_type == "bool":
-            block = series.fill_null(False).to_numpy().astype(np.uint8).reshape(-1, 1)
+            block = column.astype(np.uint8).reshape(-1, 1)
         else:
-            block = series.fill_null(0).to_numpy().astype(f">i{width}").view(np.uint8).reshape(-1, width)
+            block = column.astype(f">i{width}").view(np.uint8).reshape(-1, width)
         has_null = bool(nulls.any())
         slots.append((np.where(nulls, -1, width) if has_null else np.full(n, width), block, not has_null))
     row_width = 2 + sum(4 + block.shape[1] for _l, block, _f in slots)
-    image = np.empty((n, row_width), dtype=np.uint8)
-    keep = np.ones((n, row_width), dtype=bool)
+    image = _buffer("image", n * row_width, np.uint8).reshape(n, row_width)
+    keep = _buffer("keep", n * row_width, np.bool_).reshape(n, row_width)
+    keep[:] = True
     image[:, 0], image[:, 1] = len(types) >> 8, len(types) & 0xFF
     off = 2
     for lengths, block, full in slots:
@@ -128,7 +162,7 @@ def encode_binary(frame: pl.DataFrame, types: list[str]) -> bytes:
         if not full:
             keep[:, off + 4 : off + 4 + width] = np.arange(width) < lengths[:, None]
         off += 4 + width
-    return _HEADER + image[keep].tobytes() + _TRAILER
+    return _HEADER + bytes(image[keep].tobytes()) + _TRAILER
 
 
 def _copy_bytes(table: str, columns: list[str], payload: bytes) -> None:
@@ -177,3 +211,53 @@ def upsert_stage(stage: str) -> None:
             f"INSERT INTO kpi_servicerecord ({cols}) SELECT {', '.join(f's.{c}' for c in RECORD_COLUMNS)} "
             f"FROM {stage} s JOIN fresh f ON f.source = s.source AND f.external_id = s.external_id"
         )
+
+
+ROLLUP_DELTA = "sqms_rollup_delta"
+_PG_EPOCH_DATE = dt.date(2000, 1, 1)
+
+
+def upsert_rollups(table: str, key: str, delta: pl.DataFrame) -> None:
+    """Add a rollup delta (daily or monthly, from :func:`sqms.kpi.ingest_fast.combine`) to ``table``
+    set-wise: the delta goes into a temporary table by binary ``COPY``, then one ``INSERT … SELECT … ON
+    CONFLICT DO UPDATE`` adds the rows with no negative figure, one ``UPDATE … FROM`` the rows taking
+    something out (they exist already; the columns' ``CHECK (>= 0)`` would refuse a negative insert
+    candidate), and the touched rows that dropped to zero are deleted."""
+    if delta.height == 0:
+        return
+    values = list(ROLLUP_VALUES)
+    frame = delta.select(
+        pl.col("org_unit_id"),
+        (pl.col("day").cast(pl.Date) - pl.lit(_PG_EPOCH_DATE)).dt.total_days().cast(pl.Int32).alias(key),
+        pl.col("service_type"),
+        pl.col("channel"),
+        *[pl.col(v).cast(pl.Int64) for v in values],
+    )
+    keys = ["org_unit_id", key, "service_type", "channel"]
+    negative = " OR ".join(f"d.{v} < 0" for v in values)
+    match = " AND ".join(f"t.{c} = d.{c}" for c in keys)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {ROLLUP_DELTA}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {ROLLUP_DELTA} (org_unit_id bigint NOT NULL, {key} date NOT NULL, "
+            "service_type text NOT NULL, channel text NOT NULL, "
+            f"{', '.join(f'{v} bigint NOT NULL' for v in values)}) ON COMMIT DROP"
+        )
+    payload = encode_binary(frame, ["int8", "int4", "text", "text", *["int8"] * len(values)])
+    _copy_bytes(ROLLUP_DELTA, [*keys, *values], payload)
+    cols = ", ".join([*keys, *values])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {', '.join(f'd.{c}' for c in [*keys, *values])} "
+            f"FROM {ROLLUP_DELTA} d WHERE NOT ({negative}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values)
+        )
+        cursor.execute(
+            f"UPDATE {table} t SET {', '.join(f'{v} = t.{v} + d.{v}' for v in values)} "
+            f"FROM {ROLLUP_DELTA} d WHERE ({negative}) AND {match}"
+        )
+        cursor.execute(
+            f"DELETE FROM {table} t USING {ROLLUP_DELTA} d WHERE t.total = 0 AND ({negative}) AND {match}"
+        )
+        cursor.execute(f"DROP TABLE {ROLLUP_DELTA}")
