@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 GENESIS = "0" * 64
 
@@ -87,9 +87,40 @@ def append(entry: Any) -> Any:
         entry.seq = head.last_seq + 1
         entry.prev_hash = head.last_hash or GENESIS
         entry.entry_hash = entry_hash(entry, _ct_label(entry.content_type), entry.prev_hash)
-        entry.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=1).update(last_seq=entry.seq, last_hash=entry.entry_hash)
+        if connection.vendor == "postgresql":
+            _insert_and_advance(entry)
+        else:
+            entry.save(force_insert=True)
+            AuditChainHead.objects.filter(pk=1).update(last_seq=entry.seq, last_hash=entry.entry_hash)
     return entry
+
+
+def _insert_and_advance(entry: Any) -> None:
+    """PostgreSQL: insert the entry and move the (locked) head to it in one statement (a data-modifying
+    CTE): the same two writes as ``save()`` + ``update()``, one round trip fewer while the head is locked."""
+    from django.db.models.sql import InsertQuery
+
+    from sqms.core.models import AuditChainHead, AuditEntry
+
+    meta = AuditEntry._meta
+    query = InsertQuery(AuditEntry)
+    query.insert_values([f for f in meta.local_concrete_fields if not f.primary_key], [entry])
+    ((insert_sql, params),) = query.get_compiler(connection=connection).as_sql()
+    qn = connection.ops.quote_name
+    pk = qn(meta.pk.column)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH e AS ({insert_sql} RETURNING {pk}) "
+            f"UPDATE {qn(AuditChainHead._meta.db_table)} SET last_seq = %s, last_hash = %s "
+            f"WHERE {qn(AuditChainHead._meta.pk.column)} = 1 RETURNING (SELECT {pk} FROM e)",
+            [*params, entry.seq, entry.entry_hash],
+        )
+        row = cur.fetchone()
+    if row is None or row[0] is None:  # no head row: impossible after _head(), never silently
+        raise RuntimeError("audit chain head row missing")
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 def rechain_all(batch: int = 2000, apps: Any = None) -> int:
