@@ -196,10 +196,10 @@ def main() -> None:
     client.get(url)
     cold, cold_cpu = page_times(client, url, clear=True)
     warm, warm_cpu = page_times(client, url, clear=False)
+    load = "load %.1f %.1f %.1f" % os.getloadavg()  # right after the timed part, before the raw baseline
     baseline = None
     if os.environ.get("BENCH_RAW", "1") != "0":
         baseline = round(raw_table(teams, months, n_records) * 1000, 1)
-    load = "load %.1f %.1f %.1f" % os.getloadavg()
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     note = f"rollups of {n_records:,} records, {len(teams)} teams, 12 months, SQLite, {load}"
     raw_note = "; baseline: the service-record sums of every unit × 12 months from a raw table of that size"
