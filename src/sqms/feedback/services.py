@@ -1195,7 +1195,10 @@ def sla_sweep(now: datetime | None = None, batch: int = 5000, *, full: bool = Fa
     the last sweep are computed."""
     from sqms.feedback.sweep import sla_sweep_columns
 
-    return sla_sweep_columns(now or timezone.now(), batch=batch, fire=_fire, full=full)
+    stats = sla_sweep_columns(now or timezone.now(), batch=batch, fire=_fire, full=full)
+    if stats["breaches"] or stats["escalations"]:
+        dataversion.bump("feedback")  # breach flags feed the dashboard's SLA figures
+    return stats
 
 
 def sla_sweep_orm(now: datetime | None = None, batch: int = 2000) -> dict[str, int]:
