@@ -52,7 +52,7 @@ def _figures(user: Any, today: Any) -> tuple[float | None, int, float | None]:
 
 def tiles(user: Any, unit: OrgUnit | None, today: dt.date) -> list[dict[str, Any]]:
     """Every active KPI this month for the unit: value, status, and the last 12 months as a sparkline
-    (:func:`sqms.kpi.views.kpi_board` without the control charts, which tiles do not show)."""
+    (without control charts: tiles do not show them). The KPI board and the executive dashboard use it."""
     since, until = selectors.default_range("month", today)
     out = []
     for series in selectors.kpi_board_series(user, selectors.kpis(), unit, "month", since, until, False):

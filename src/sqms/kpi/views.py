@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
@@ -18,6 +17,7 @@ from sqms.core.errors import NotFound
 from sqms.core.io import export_table
 from sqms.core.models import AuditAction
 from sqms.kpi import selectors
+from sqms.kpi.dashboard import tiles
 from sqms.kpi.domain import PERIOD_KINDS, period_key, rag
 from sqms.kpi.spc_text import rule_text
 from sqms.org.models import OrgUnit
@@ -48,25 +48,6 @@ def download(data: tuple[bytes, str], filename: str) -> HttpResponse:
     return response
 
 
-def kpi_board(user: Any, unit: OrgUnit | None, today: dt.date) -> list[dict[str, Any]]:
-    """Every active KPI this month for the unit: value, status, and the last 12 months as a sparkline."""
-    since, until = selectors.default_range("month", today)
-    tiles = []
-    for series in selectors.kpi_board_series(user, selectors.kpis(), unit, "month", since, until):
-        kpi = series["kpi"]
-        last = series["points"][-1]
-        tiles.append(
-            {
-                "kpi": kpi,
-                "value": last["value"],
-                "status": last["status"],
-                "spark": [p["value"] for p in series["points"]],
-                "thresholds": series["thresholds"],
-            }
-        )
-    return tiles
-
-
 @staff_member_required
 def index(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("kpi.view_kpidefinition"):
@@ -78,7 +59,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "title": _("KPIs"),
         "unit": unit,
         "units": units(request.user).filter(archived_at__isnull=True),
-        "tiles": kpi_board(request.user, unit, today),
+        "tiles": tiles(request.user, unit, today),
         "month": period_key("month", today),
     }
     return render(request, "kpi/index.html", context)
@@ -158,4 +139,4 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "kpi/detail.html", context)
 
 
-__all__ = ["detail", "download", "index", "kpi_board", "rag"]
+__all__ = ["detail", "download", "index", "rag"]
