@@ -22,8 +22,14 @@ def empty_histogram() -> list[int]:
 class ServiceRecord(models.Model):
     source = models.CharField(_("source"), max_length=40, blank=True, default="")
     external_id = models.CharField(_("external id"), max_length=100)
+    # no index of its own: (org_unit, requested_at) below serves every look-up by unit (one index less
+    # to maintain per ingested row)
     org_unit = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="service_records"
+        "org.OrgUnit",
+        verbose_name=_("org unit"),
+        on_delete=models.PROTECT,
+        related_name="service_records",
+        db_index=False,
     )
     staff = models.ForeignKey(
         "org.Staff",
