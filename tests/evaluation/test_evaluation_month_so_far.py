@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 
 from sqms.kpi import selectors
 from sqms.kpi import services as kpi_services
@@ -35,6 +36,7 @@ def totals(org: Any) -> list[float]:
     return [grid.sums(0, 0)["total"], grid.sums(1, 0)["total"]]
 
 
+@time_machine.travel(dt.datetime(2026, 10, 15, 12, tzinfo=dt.UTC), tick=False)
 def test_the_monthly_rollup_serves_a_month_so_far_only_when_nothing_lies_after_the_clip(org: Any) -> None:
     kpi_services.ingest(actor=org.admin, rows=[record(f"a{i}", 1 + i) for i in range(5)])
     kpi_services.ingest(actor=org.admin, rows=[record("b", 3, "BB-T")])
@@ -44,3 +46,12 @@ def test_the_monthly_rollup_serves_a_month_so_far_only_when_nothing_lies_after_t
     assert not selectors._month_so_far(CLIPPED)
     assert totals(org) == [6, 5]  # the daily rollups up to the 15th, not the month's 7
     assert not selectors._month_so_far(("2026-10", dt.date(2026, 10, 2), dt.date(2026, 10, 15)))
+
+
+def test_a_window_from_the_first_that_does_not_end_today_reads_its_own_days(org: Any) -> None:
+    """An effectiveness check's window (say 1–15 October, read on another day) never takes the monthly
+    rollup, even when nothing lies after it: only the month clipped at today does."""
+    kpi_services.ingest(actor=org.admin, rows=[record(f"a{i}", 1 + i) for i in range(5)])
+    with time_machine.travel(dt.datetime(2026, 11, 3, 12, tzinfo=dt.UTC), tick=False):
+        assert not selectors._month_so_far(CLIPPED)
+        assert totals(org) == [5, 5]

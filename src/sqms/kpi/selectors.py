@@ -331,7 +331,9 @@ def _month_so_far(period: Period) -> bool:
     no daily rollup lies after the clip in that month (one index probe). Then the monthly rollup is read
     (one row per unit × type × channel) instead of grouping every daily rollup of the month so far."""
     _key, start, end = period
-    if start.day != 1 or end.month != start.month or end.year != start.year:
+    # only the month clipped at today: other windows that start on the 1st (an effectiveness check's
+    # "before" window, say) are read from their own days
+    if start.day != 1 or end != timezone.localdate() or end.month != start.month or end.year != start.year:
         return False
     month_end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     return not DailyRollup.objects.filter(day__gt=end, day__lte=month_end).exists()
