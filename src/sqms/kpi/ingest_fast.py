@@ -40,6 +40,7 @@ import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from sqms.core import dataversion
 from sqms.core.scoping import scope_for, scoped
 from sqms.kpi import domain
 from sqms.org.models import Customer, OrgUnit, Staff
@@ -718,6 +719,7 @@ def finish(run: Run) -> dict[str, int]:
     daily = combine(run.deltas)
     apply_delta(daily)
     run.deltas = []
+    dataversion.bump("kpi")  # cached dashboards and evaluations read these rollups
     return {"created": run.created, "updated": run.updated, "rollups": daily.height}
 
 
