@@ -94,7 +94,13 @@ def sqlite_table_stats(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
 
 
 def pg_tables(cursor: Any) -> list[str]:
-    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    """The tables of the current schema; a partitioned table counts once (its partitions are read and
+    written through it), so partitions are left out."""
+    cursor.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "ORDER BY c.relname"
+    )
     return [r[0] for r in cursor.fetchall()]
 
 
@@ -264,7 +270,8 @@ def _backup_postgres(tmp: Path, method: str, alias: str) -> dict[str, Any]:
             return {"method": "pg_dump", "database": "db.dump", "tables": tables, "pg_dump": why}
         (tmp / "tables").mkdir()
         for table in tables:
-            sql = f"COPY {_quote(table)} TO STDOUT WITH (FORMAT csv, HEADER)"
+            # the SELECT form: a partitioned table cannot be copied from directly
+            sql = f"COPY (SELECT * FROM {_quote(table)}) TO STDOUT WITH (FORMAT csv, HEADER)"
             with open(tmp / "tables" / f"{table}.csv", "wb") as fh, cur.copy(sql) as copy:
                 for data in copy:
                     fh.write(data)
@@ -386,24 +393,29 @@ def _restore_sqlite(path: Path, alias: str) -> None:
 
 
 def _restore_pg_dump(dump: Path, alias: str) -> None:
+    """The schema is emptied and the dump replayed in ONE transaction (psql --single-transaction): a
+    failure leaves the database as it was. (``pg_restore --clean`` cannot drop the constraints that
+    partitions inherit, e.g. of the month-partitioned service records.)"""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        schema = cursor.fetchone()[0]
     connections[alias].close()
     args, env = _pg_env(alias)
-    cmd = [
-        "pg_restore",
-        *args,
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--no-privileges",
-        "--single-transaction",
-        "--exit-on-error",
-        "-d",
-        str(connections[alias].settings_dict["NAME"]),
-        str(dump),
-    ]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    script = subprocess.run(
+        ["pg_restore", "--no-owner", "--no-privileges", "-f", "-", str(dump)],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if script.returncode:
+        raise BackupError(f"pg_restore failed: {script.stderr.decode(errors='replace').strip()[:500]}")
+    q = _quote(schema)
+    sql = f"DROP SCHEMA IF EXISTS {q} CASCADE;\nCREATE SCHEMA {q};\n".encode() + script.stdout
+    cmd = ["psql", *args, "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1",
+           "-d", str(connections[alias].settings_dict["NAME"])]  # fmt: skip
+    done = subprocess.run(cmd, env=env, input=sql, capture_output=True, check=False)
     if done.returncode:
-        raise BackupError(f"pg_restore failed: {done.stderr.strip()[:500]}")
+        raise BackupError(f"restore failed: {done.stderr.decode(errors='replace').strip()[:500]}")
 
 
 def _restore_copy(folder: Path, manifest: dict[str, Any], alias: str) -> None:
