@@ -14,6 +14,7 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from sqms.core import audit, selectors, services
+from sqms.core.admin_base import ReadOnlyMixin
 from sqms.core.admin_versions import OptimisticLockAdmin
 from sqms.core.io import export_table
 from sqms.core.models import ApiToken, AuditEntry, Notification
@@ -35,7 +36,7 @@ class GroupAdmin(OptimisticLockAdmin, BaseGroupAdmin, ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ModelAdmin):
+class AuditEntryAdmin(ReadOnlyMixin, ModelAdmin):
     """The global audit log: read-only, filterable, exportable, scoped."""
 
     list_display = ["at", "actor_name", "action", "content_type", "object_repr", "verb", "request_id"]
@@ -58,15 +59,6 @@ class AuditEntryAdmin(ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return selectors.audit_entries(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         self._request_user = request.user
