@@ -99,7 +99,7 @@ class AuditEntryAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ModelAdmin):
+class NotificationAdmin(ReadOnlyMixin, ModelAdmin):
     """Each user's inbox."""
 
     list_display = ["title", "kind", "created_at", "is_read"]
@@ -116,15 +116,6 @@ class NotificationAdmin(ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_authenticated and (obj is None or obj.recipient_id == request.user.pk)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
