@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SQMS := $(VENV)/bin/sqms
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SIZE ?= small
+SIZE ?= large
 PYTEST_ARGS ?=
 
 .PHONY: help install demo seed serve worker test lint format typecheck contracts migrations-check pytest bench messages clean

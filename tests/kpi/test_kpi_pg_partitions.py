@@ -72,11 +72,36 @@ def test_records_land_in_their_month_and_register_their_key(org):
         at("A2", "2026-10-31T23:30:00+00:00"),
         at("A3", "2031-02-01T00:00:00Z"),
     ]
+    assert partitions.partition_name(dt.date(2031, 2, 1)) not in dict(partitions.partitions())
     services.ingest(actor=user, rows=rows)
     where = placement()
     assert where["A1"] == where["A2"] == "kpi_servicerecord_y2026m10"
-    assert where["A3"] == "kpi_servicerecord_default"  # no partition for that month yet
+    # the fast path created the month it needed instead of filling the default partition
+    assert where["A3"] == "kpi_servicerecord_y2031m02"
     assert keys() == [("", "A1"), ("", "A2"), ("", "A3")]
+    # so does the reference path; a record saved one at a time waits in the default partition for
+    # the daily task
+    services.ingest_reference(actor=user, rows=[at("A4", "2032-07-01T00:00:00Z")])
+    assert placement()["A4"] == "kpi_servicerecord_y2032m07"
+    ServiceRecord.objects.create(
+        external_id="A5",
+        org_unit=ServiceRecord.objects.get(external_id="A1").org_unit,
+        service_type="repair",
+        requested_at=dt.datetime(2033, 1, 5, tzinfo=dt.UTC),
+    )
+    assert placement()["A5"] == "kpi_servicerecord_default"
+
+
+def test_a_backfill_of_past_months_gets_its_partitions_and_a_failed_one_none(org):
+    user = fresh(org.quality)
+    rows = [at(f"P{m}", f"2019-{m:02d}-15T08:00:00Z") for m in (3, 4)]
+    services.ingest(actor=user, rows=rows, on_duplicate="update")  # the staged (update) path
+    assert placement() == {"P3": "kpi_servicerecord_y2019m03", "P4": "kpi_servicerecord_y2019m04"}
+    # a CSV-sized chunk with a bad row writes nothing, and leaves no partition behind
+    with pytest.raises(ValidationFailed):
+        services.ingest(actor=user, rows=[at("P5", "2018-05-15T08:00:00Z"), at("P6", "not a time")])
+    assert partitions.partition_name(dt.date(2018, 5, 1)) not in dict(partitions.partitions())
+    assert sql("SELECT count(*) FROM kpi_servicerecord_default") == [(0,)]
 
 
 def test_a_duplicate_in_another_month_is_refused_by_both_paths(org):
@@ -162,9 +187,13 @@ def test_a_changed_external_id_follows_into_the_key_table(org):
 
 
 def test_the_task_creates_months_ahead_idempotently_and_moves_default_rows(org):
-    user = fresh(org.quality)
     far = dt.date(2031, 3, 1)
-    services.ingest(actor=user, rows=[at("F1", "2031-03-10T10:00:00Z")])
+    ServiceRecord.objects.create(
+        external_id="F1",
+        org_unit=org.team_a,
+        service_type="repair",
+        requested_at=dt.datetime(2031, 3, 10, 10, tzinfo=dt.UTC),
+    )
     assert placement() == {"F1": "kpi_servicerecord_default"}
     created = partitions.ensure_months(today=dt.date(2031, 2, 14))
     assert created == [

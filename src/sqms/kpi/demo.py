@@ -49,7 +49,7 @@ def seed(size: str, write: Callable[[str], None]) -> None:
     total = 0
     run = ingest_fast.Run(actor=None, on_duplicate="reject", ctx=None)
     to_us = ingest_fast.to_us
-    with transaction.atomic():
+    with transaction.atomic(), ingest_fast.writes_drained():
         for t_index, team in enumerate(teams):
             on_time_p = rng.uniform(0.78, 0.98)
             speed = rng.uniform(0.6, 1.8)

@@ -29,8 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,16 +211,18 @@ class Run:
 
 def _resolve(run: Run, frame: pl.DataFrame) -> None:
     codes = set(frame["unit"].unique().to_list()) - run.units.keys()
+    numbers = set(frame["staff"].drop_nulls().unique().to_list()) - run.staff.keys()
+    ids = set(frame["customer_id"].drop_nulls().unique().to_list()) - run.customers.keys()
+    if codes or numbers or ids:
+        _drain()
     if codes:
         found = dict(scoped(run.actor, OrgUnit.objects.filter(code__in=codes)).values_list("code", "id"))
         run.units.update({c: found.get(c) for c in codes})
-    numbers = set(frame["staff"].drop_nulls().unique().to_list()) - run.staff.keys()
     if numbers:
         found = dict(
             scoped(run.actor, Staff.objects.filter(employee_no__in=numbers)).values_list("employee_no", "id")
         )
         run.staff.update({n: found.get(n) for n in numbers})
-    ids = set(frame["customer_id"].drop_nulls().unique().to_list()) - run.customers.keys()
     if ids:
         found_ids = set(scoped(run.actor, Customer.objects.filter(pk__in=ids)).values_list("id", flat=True))
         run.customers.update({i: i in found_ids for i in ids})
@@ -564,6 +567,75 @@ def _upsert(table: str, key: str, delta: pl.DataFrame) -> None:
 # --- writing ------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Slot:
+    thread: threading.Thread | None = None
+    error: BaseException | None = None
+
+
+class _Background:
+    """Runs the write of one chunk (the PostgreSQL ``COPY``) on a background thread while the ingest
+    reads, parses and encodes the next chunk: on 2 cores the server's work and the parsing overlap
+    (300,000 rows: ~10 % less wall time on a loaded machine). SQLite writes stay in the caller's thread:
+    ``executemany`` holds the GIL while it binds each row, and the same overlap measured no gain there.
+
+    One chunk at most is in flight, on the caller's own connection and inside its transaction. Before
+    any statement of its own the ingest calls :meth:`drain`, which waits for the chunk and raises the
+    error it met (a duplicate key), so that the error is seen as such and the connection is never used
+    by two threads at once. Per calling thread (each has its own connection)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _slot(self) -> _Slot:
+        slot: _Slot | None = getattr(self._local, "slot", None)
+        if slot is None:
+            slot = self._local.slot = _Slot()
+        return slot
+
+    def submit(self, write: Callable[[], None]) -> None:
+        self.drain()
+        slot = self._slot()  # a plain object: the writer thread's own thread-local would hide its error
+
+        def run() -> None:
+            try:
+                write()
+            except BaseException as exc:  # handed to the caller's thread by drain()
+                slot.error = exc
+
+        slot.thread = threading.Thread(target=run, name="sqms-ingest-write", daemon=True)
+        slot.thread.start()
+
+    def drain(self) -> None:
+        """Wait for the chunk in flight (if any); raise its error."""
+        slot = self._slot()
+        if slot.thread is not None:
+            slot.thread.join()
+            slot.thread = None
+        if slot.error is not None:
+            error, slot.error = slot.error, None
+            raise error
+
+    def drain_quietly(self) -> None:
+        """Wait for the chunk in flight and forget its error (the caller is failing already)."""
+        with suppress(Exception):
+            self.drain()
+
+
+background = _Background()
+
+
+@contextmanager
+def writes_drained() -> Iterator[None]:
+    """Inside a transaction that writes chunks: if the block fails, the chunk in flight finishes (its
+    own error forgotten) before the transaction rolls back."""
+    try:
+        yield
+    except BaseException:
+        background.drain_quietly()
+        raise
+
+
 def _sqlite_rows(prepared: pl.DataFrame, now: dt.datetime) -> list[tuple[Any, ...]]:
     def stamp(short: str) -> pl.Expr:
         t = pl.from_epoch(pl.col(short), "us")
@@ -686,6 +758,7 @@ def _write_update(run: Run, prepared: pl.DataFrame) -> None:
     if connection.vendor == "postgresql":
         from sqms.kpi import ingest_pg
 
+        ingest_pg.ensure_partitions(prepared)
         ingest_pg.upsert_stage(STAGE)  # the records table is partitioned by month there
     else:
         cols = ", ".join(RECORD_COLUMNS)
@@ -706,16 +779,30 @@ def write_prepared(run: Run, prepared: pl.DataFrame) -> None:
     if run.on_duplicate == "update":
         _write_update(run, prepared)
     else:
-        try:
-            with transaction.atomic():  # a savepoint, so that a duplicate key leaves the outer one usable
-                _insert("kpi_servicerecord", prepared, run.now)
-        except (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
-            raise NeedDiagnosis from exc
+        # no savepoint: a duplicate key ends the whole write pass (the caller's atomic block rolls back);
+        # on PostgreSQL the COPY runs in the background and a duplicate shows at the next drain
+        with _duplicates_diagnosed():
+            _insert("kpi_servicerecord", prepared, run.now)
         run.created += prepared.height
     _add_delta(run, rollup_delta(prepared, str(run.tz)))
 
 
+@contextmanager
+def _duplicates_diagnosed() -> Iterator[None]:
+    try:
+        yield
+    except (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
+        raise NeedDiagnosis from exc
+
+
+def _drain() -> None:
+    """Wait for the chunk being written in the background before a statement of our own."""
+    with _duplicates_diagnosed():
+        background.drain()
+
+
 def finish(run: Run) -> dict[str, int]:
+    _drain()
     daily = combine(run.deltas)
     apply_delta(daily)
     run.deltas = []
@@ -827,15 +914,16 @@ def _run_ingest(
             if on_duplicate == "update":
                 _stage_table()
             done = 0
-            for frame, first_row, raw in chunks():
-                prepared, errors, _keys = validate(run, frame, first_row, raw)
-                if errors:
-                    raise NeedDiagnosis
-                write_prepared(run, prepared)
-                done += frame.height
-                if progress:
-                    progress("written", done)
-            counts = finish(run)
+            with writes_drained():
+                for frame, first_row, raw in chunks():
+                    prepared, errors, _keys = validate(run, frame, first_row, raw)
+                    if errors:
+                        raise NeedDiagnosis
+                    write_prepared(run, prepared)
+                    done += frame.height
+                    if progress:
+                        progress("written", done)
+                counts = finish(run)
             if on_duplicate == "update":
                 with connection.cursor() as cursor:
                     cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")

@@ -6,7 +6,8 @@
 * With the records table partitioned by month (migration ``kpi.0006_pg_partitions``), a chunk first
   goes into ``kpi_servicerecord_key`` (its primary key refuses an ``(source, external_id)`` already
   stored, exactly as the records' unique key did) and then into the partitioned parent (tuple routing
-  picks the month) — two ``COPY`` statements in the caller's transaction.
+  picks the month) — two ``COPY`` statements in the caller's transaction, sent on a background thread
+  while the caller prepares the next chunk (:data:`sqms.kpi.ingest_fast.background`).
 * Policy ``update`` (:func:`upsert_stage`): the staged chunk updates the existing records with one
   ``UPDATE … FROM`` (PostgreSQL moves a record whose month changed to its new partition), then the new
   keys are inserted and the records of exactly those keys copied from the stage.
@@ -21,7 +22,7 @@ import polars as pl
 from django.db import connection
 
 from sqms.kpi import partitions
-from sqms.kpi.ingest_fast import RECORD_COLUMNS, ROLLUP_VALUES, to_us
+from sqms.kpi.ingest_fast import RECORD_COLUMNS, ROLLUP_VALUES, background, to_us
 
 PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01 UTC: the origin of PostgreSQL's binary timestamps
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
@@ -165,10 +166,22 @@ def encode_binary(frame: pl.DataFrame, types: list[str]) -> bytes:
     return _HEADER + bytes(image[keep].tobytes()) + _TRAILER
 
 
+def _copy_sql(table: str, columns: list[str]) -> str:
+    return f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+
+
 def _copy_bytes(table: str, columns: list[str], payload: bytes) -> None:
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql(table, columns)) as copy:
         copy.write(payload)
+
+
+def ensure_partitions(prepared: pl.DataFrame) -> None:
+    """The monthly partitions the chunk's records need (a backfill of past months, records dated far
+    ahead), created before they are written instead of leaving them in the default partition."""
+    if not partitions.is_partitioned():
+        return
+    months = prepared.select(pl.from_epoch("req", "us").dt.truncate("1mo").dt.date().unique())
+    partitions.ensure_data_months(months.to_series().to_list())
 
 
 def copy_prepared(table: str, prepared: pl.DataFrame, now: dt.datetime, extra_row: bool = False) -> None:
@@ -179,11 +192,33 @@ def copy_prepared(table: str, prepared: pl.DataFrame, now: dt.datetime, extra_ro
     if extra_row:
         frame = frame.with_columns(prepared["row"])
         columns.append("row_no")
-    types = pg_types(table)
-    if table == partitions.TABLE and partitions.is_partitioned():
+    types = pg_types(table)  # cached after the first chunk: no statement
+    jobs = []
+    partitioned = table == partitions.TABLE and partitions.is_partitioned()
+    if partitioned:
         keys = encode_binary(frame.select("source", "external_id"), ["text", "text"])
-        _copy_bytes(partitions.KEY_TABLE, ["source", "external_id"], keys)
-    _copy_bytes(table, columns, encode_binary(frame, types))
+        jobs.append((_copy_sql(partitions.KEY_TABLE, ["source", "external_id"]), keys))
+    jobs.append((_copy_sql(table, columns), encode_binary(frame, types)))
+    background.drain()  # the previous chunk's COPY: encoding this chunk overlapped with it
+    if partitioned:
+        ensure_partitions(prepared)
+    if table == partitions.TABLE:
+        connection.ensure_connection()
+        raw = connection.connection
+
+        def send() -> None:
+            with raw.cursor() as cursor:
+                for sql, payload in jobs:
+                    with cursor.copy(sql) as copy:
+                        copy.write(payload)
+
+        # psycopg holds the connection's lock for a whole COPY: a statement of the caller's thread
+        # simply waits for it (callers drain first, so that they see the COPY's own error)
+        background.submit(send)
+        return
+    for sql, payload in jobs:
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            copy.write(payload)
 
 
 def upsert_stage(stage: str) -> None:

@@ -13,8 +13,9 @@ the unpartitioned table ``kpi_servicerecord_key`` whose primary key is that pair
   a changed ``(source, external_id)``.
 
 :func:`ensure_months` creates the partitions of the current month and the next three (the daily task
-``sqms.kpi.tasks.create_service_record_partitions``); rows of that month already in the default partition
-are moved into the new partition. On SQLite everything here is a no-op.
+``sqms.kpi.tasks.create_service_record_partitions``) and of every month found in the default partition,
+whose rows move into the new partition; the fast ingest creates the months its records need before it
+writes them (:func:`ensure_data_months`). On SQLite everything here is a no-op.
 """
 
 from __future__ import annotations
@@ -72,48 +73,68 @@ def _bound(month: dt.date) -> str:
 
 def create_month(cursor: Any, month: dt.date) -> bool:
     """Create the partition of ``month`` (UTC) unless it exists; rows of that month sitting in the
-    default partition move into it. Returns whether a partition was created."""
+    default partition move into it. Returns whether a partition was created.
+
+    The partition is built detached and then attached: ``ATTACH PARTITION`` holds only a SHARE UPDATE
+    EXCLUSIVE lock on the records table until the transaction ends (``CREATE TABLE … PARTITION OF`` would
+    hold an ACCESS EXCLUSIVE one, blocking every reader while an ingest that needed a new month runs)."""
     name = partition_name(month)
     cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
     if cursor.fetchone()[0]:
         return False
     lo, hi = _bound(month), _bound(next_month(month))
+    cursor.execute(f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    # the parent's statement triggers do not fire for this move
     cursor.execute(
-        f"SELECT EXISTS (SELECT 1 FROM {DEFAULT} WHERE requested_at >= {lo} AND requested_at < {hi})"
+        f"WITH moved AS (DELETE FROM {DEFAULT} WHERE requested_at >= {lo} AND requested_at < {hi} "
+        f"RETURNING *) INSERT INTO {name} SELECT * FROM moved"
     )
-    if cursor.fetchone()[0]:
-        # a partition cannot be created while the default partition holds rows of its range: build it
-        # detached, move the rows, attach it (the statement triggers of the parent do not fire here)
-        cursor.execute(f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-        cursor.execute(
-            f"WITH moved AS (DELETE FROM {DEFAULT} WHERE requested_at >= {lo} AND requested_at < {hi} "
-            f"RETURNING *) INSERT INTO {name} SELECT * FROM moved"
-        )
-        cursor.execute(f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM ({lo}) TO ({hi})")
-    else:
-        cursor.execute(f"CREATE TABLE {name} PARTITION OF {TABLE} FOR VALUES FROM ({lo}) TO ({hi})")
+    cursor.execute(f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM ({lo}) TO ({hi})")
     return True
+
+
+def _create(months: Iterable[dt.date]) -> list[str]:
+    created = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+        for m in sorted(set(months)):
+            if create_month(cursor, m):
+                created.append(partition_name(m))
+    return created
 
 
 def ensure_months(
     months: Iterable[dt.date] = (), *, today: dt.date | None = None, ahead: int = MONTHS_AHEAD
 ) -> list[str]:
-    """Create the partitions of ``months`` and of the current month and the ``ahead`` next ones
-    (idempotent; one maintenance at a time). Returns the names of the partitions created."""
+    """Create the partitions of ``months``, of every month with rows in the default partition and of
+    the current month and the ``ahead`` next ones (idempotent; one maintenance at a time). Returns the
+    names of the partitions created."""
     if not is_partitioned():
         return []
     wanted = {month_start(m) for m in months}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT date_trunc('month', requested_at AT TIME ZONE 'UTC')::date FROM {DEFAULT}"
+        )
+        wanted.update(m for (m,) in cursor.fetchall())
     month = month_start(today or timezone.now().astimezone(dt.UTC).date())
     for _i in range(ahead + 1):
         wanted.add(month)
         month = next_month(month)
-    created = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
-        for m in sorted(wanted):
-            if create_month(cursor, m):
-                created.append(partition_name(m))
-    return created
+    return _create(wanted)
+
+
+def ensure_data_months(months: Iterable[dt.date]) -> list[str]:
+    """Create, in the caller's transaction, the partitions missing for ``months`` (month starts, UTC):
+    an ingest of past or far-future records calls this before it writes them, so that they do not pile
+    up in the default partition. One look-up when nothing is missing."""
+    names = {partition_name(m): m for m in {month_start(m) for m in months}}
+    if not names or not is_partitioned():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n FROM unnest(%s::text[]) n WHERE to_regclass(n) IS NULL", [list(names)])
+        missing = [names[n] for (n,) in cursor.fetchall()]
+    return _create(missing) if missing else []
 
 
 def partitions() -> list[tuple[str, str]]:

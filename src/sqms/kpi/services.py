@@ -9,6 +9,7 @@ PostgreSQL binary ``COPY`` / SQLite ``executemany``, rollup deltas by group-by a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,7 +212,9 @@ def write(prepared: Prepared) -> dict[str, int]:
             for name, value in values.items():
                 setattr(old, name, value)
             changed.append(old)
-    partitions.register_keys([(r.source, r.external_id) for r in new])  # PostgreSQL: the key table
+    # PostgreSQL: the months the records need, then the key table
+    partitions.ensure_data_months(r.requested_at.astimezone(dt.UTC).date() for r in new + changed)
+    partitions.register_keys([(r.source, r.external_id) for r in new])
     ServiceRecord.objects.bulk_create(new, batch_size=BATCH)
     if changed:
         ServiceRecord.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=1000)
@@ -331,7 +334,6 @@ def rebuild_rollups(*, unit_ids: Iterable[int] | None = None, since: Any = None)
     """Recompute the daily and monthly rollups from the raw records (the reference the incremental path
     must equal). With ``since`` (a date) only from the first day of its month on — whole months, so the
     monthly rollups stay exact. Returns the number of daily rollup rows written."""
-    import datetime as dt
 
     tz = timezone.get_default_timezone()
     qs = ServiceRecord.objects.all()

@@ -11,7 +11,13 @@ class Command(BaseCommand):
     help = "Seed the demo organisation (idempotent: running it again adds nothing)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--size", choices=["small", "large"], default="small")
+        parser.add_argument(
+            "--size",
+            choices=["small", "large"],
+            default="large",
+            help="large (default): 12 months of ~3.2 million service records, about 2 minutes; "
+            "small: ~50,000 records, a few seconds",
+        )
 
     def handle(self, *args: Any, size: str, **options: Any) -> None:
         from django.conf import settings
