@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -16,26 +15,11 @@ from sqms.evaluation.models import Indicator, Scheme
 from sqms.feedback.services import create_ticket
 from sqms.kpi import services as kpi_services
 from sqms_testing import fresh
+from sqms_testing import service_row as row
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = "/evaluation/dashboard/?unit=R1&period=2026-10"
 RESULT = "/evaluation/default/2026-10/?unit=R1"
-
-
-def row(ext: str, unit: str, rating: int = 4, handling: int = 3600) -> dict[str, Any]:
-    start = dt.datetime(2026, 10, 1, 9)
-    return {
-        "external_id": ext,
-        "unit": unit,
-        "service_type": "repair",
-        "channel": "phone",
-        "requested_at": start.isoformat(),
-        "first_response_at": (start + dt.timedelta(minutes=1)).isoformat(),
-        "completed_at": (start + dt.timedelta(seconds=handling)).isoformat(),
-        "promised_at": (start + dt.timedelta(hours=2)).isoformat(),
-        "first_contact_resolution": True,
-        "rating": rating,
-    }
 
 
 @pytest.fixture

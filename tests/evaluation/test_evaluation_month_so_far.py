@@ -11,24 +11,14 @@ import time_machine
 from sqms.kpi import selectors
 from sqms.kpi import services as kpi_services
 from sqms.kpi.selectors import SYSTEM
+from sqms_testing import service_row as row
 
 pytestmark = pytest.mark.django_db
 CLIPPED = ("2026-10", dt.date(2026, 10, 1), dt.date(2026, 10, 15))
 
 
 def record(ext: str, day: int, unit: str = "BA-T") -> dict[str, Any]:
-    start = dt.datetime(2026, 10, day, 9)
-    return {
-        "external_id": ext,
-        "unit": unit,
-        "service_type": "repair",
-        "channel": "phone",
-        "requested_at": start.isoformat(),
-        "first_response_at": (start + dt.timedelta(minutes=1)).isoformat(),
-        "completed_at": (start + dt.timedelta(hours=1)).isoformat(),
-        "promised_at": (start + dt.timedelta(hours=2)).isoformat(),
-        "first_contact_resolution": True,
-    }
+    return row(ext, unit, day=day, rating=None)
 
 
 def totals(org: Any) -> list[float]:

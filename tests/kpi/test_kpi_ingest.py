@@ -1,4 +1,3 @@
-import datetime as dt
 import json
 
 import pytest
@@ -10,6 +9,7 @@ from sqms.core.models import AuditEntry
 from sqms.kpi import services
 from sqms.kpi.models import DailyRollup, MonthlyRollup, ServiceRecord
 from sqms_testing import fresh
+from sqms_testing import service_row as row  # other kpi tests import `row` from here
 
 FIELDS = [
     "total",
@@ -25,28 +25,6 @@ FIELDS = [
     "response_hist",
     "handling_hist",
 ]
-
-
-def row(ext, unit="BA", day=1, hour=9, response=60, handling=3600, promise=7200, rating=4, **kw):
-    start = dt.datetime(2026, 10, day, hour, 0, 0)
-    r = {
-        "external_id": ext,
-        "unit": unit,
-        "service_type": "repair",
-        "channel": "phone",
-        "requested_at": start.isoformat(),
-        "first_response_at": (start + dt.timedelta(seconds=response)).isoformat()
-        if response is not None
-        else None,
-        "completed_at": (start + dt.timedelta(seconds=handling)).isoformat()
-        if handling is not None
-        else None,
-        "promised_at": (start + dt.timedelta(seconds=promise)).isoformat() if promise is not None else None,
-        "first_contact_resolution": True,
-        "rating": rating,
-    }
-    r.update(kw)
-    return r
 
 
 def snapshot():
