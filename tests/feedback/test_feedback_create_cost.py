@@ -13,13 +13,14 @@ from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
-#: 33 before the cut for this request (token, the user's permissions and scope, unit, classifier, policies,
-#: keyword rules, catalogue, four foreign-key checks, SLA clock read-back and two updates, audit savepoint,
-#: managers, bots...). Now 19: token, permissions (2) and scope of this non-superuser, unit, the
-#: configuration's data version, the text classifier's model, ticket number, repeat check, ticket, event,
-#: manager users, notification, audit head lock, audit entry, head update, the data-version bump, and the
-#: savepoint pair of the service's transaction inside the test's.
-MAX_STATEMENTS = 20
+#: 33 before the first cut for this request (token, the user's permissions and scope, unit, classifier,
+#: policies, keyword rules, catalogue, four foreign-key checks, SLA clock read-back and two updates, audit
+#: savepoint, managers, bots...), 19 after it. Now 16 on PostgreSQL, 17 on SQLite: token, permissions (2) and
+#: scope of this non-superuser, the configuration's data versions (read once per request: the unit comes
+#: from the cached configuration, the text classifier's active model too), ticket number, repeat check,
+#: ticket, event, manager users, notification, audit head lock, audit entry (SQLite: and a separate head
+#: update), the data-version bump, and the savepoint pair of the service's transaction inside the test's.
+MAX_STATEMENTS = 17
 
 
 def create(api: Any, **extra: Any) -> Any:
@@ -105,3 +106,44 @@ def test_deactivated_policy_is_not_used_any_more(org: Any, api_for: Any) -> None
     policy.active = False
     policy.save()
     assert create(api)["sla_policy"] != used
+
+
+def test_the_configuration_is_checked_once_per_request(org: Any) -> None:
+    from sqms.feedback import confcache
+
+    confcache.clear()
+    confcache.get()
+    with CaptureQueriesContext(connection) as ctx:  # outside a request: every call asks for the versions
+        confcache.get()
+        confcache.get()
+    assert len(ctx.captured_queries) == 2
+    confcache.request_started()
+    try:
+        with CaptureQueriesContext(connection) as ctx:
+            first = confcache.get()
+            assert confcache.get() is first
+        assert len(ctx.captured_queries) == 1
+    finally:
+        confcache.request_finished()
+    confcache.request_started()  # the next request checks again
+    try:
+        with CaptureQueriesContext(connection) as ctx:
+            confcache.get()
+        assert len(ctx.captured_queries) == 1
+    finally:
+        confcache.request_finished()
+
+
+def test_the_cached_unit_follows_scope_and_archiving(org: Any, api_for: Any) -> None:
+    from django.utils import timezone
+
+    api = api_for(org.manager_a)
+    assert create(api)["org_unit"] == "BA-T"
+    body = {"title": "排队", "kind": "complaint", "org_unit": "BB-T"}  # another branch: not his
+    r = api.post("/api/v1/feedback", json.dumps(body), content_type="application/json")
+    assert r.status_code == 422 and "org_unit" in r.json()["error"]["fields"]
+    org.team_a.archived_at = timezone.now()
+    org.team_a.save()
+    body["org_unit"] = "BA-T"
+    r = api.post("/api/v1/feedback", json.dumps(body), content_type="application/json")
+    assert r.status_code == 422 and "org_unit" in r.json()["error"]["fields"]

@@ -144,3 +144,39 @@ def test_no_model_no_suggestion(org: Any) -> None:
     assert services.classify("电费太高") is None
     t = _file(org, "发票扣款多收", "退费")
     assert services.ticket_suggestion(t) is None
+
+
+def test_the_cached_active_model_follows_training_deletion_and_the_catalogue(org: Any, labelled: Any) -> None:
+    """The active model is kept with the feedback configuration (per process, under data versions): a new
+    model, a deleted one and an archived category reach the next classification."""
+    from django.utils import timezone
+
+    from sqms.core import dataversion
+    from sqms.feedback import confcache
+    from sqms.feedback.models import ServiceCategory
+
+    text = "发票扣款多收 退费发票，多收扣款缴费"
+    confcache.clear()
+    assert services.predict_category(text) is None  # no model yet
+    labelled(40)
+    version = dataversion.current(confcache.CLASSIFIER_KIND)
+    first = services.train_classifier(actor=org.quality)
+    assert dataversion.current(confcache.CLASSIFIER_KIND) != version  # other processes reload
+    confcache.clear()  # what the commit of the training transaction does in this process
+    found = services.predict_category(text)
+    assert found is not None and found[2].pk == first.pk and found[0].code == "CAT-BILLING"
+    second = services.train_classifier(actor=org.quality)
+    confcache.clear()
+    found = services.predict_category(text)
+    assert found is not None and found[2].pk == second.pk
+    second.delete()  # the first one was deactivated by the second: no active model left
+    assert services.predict_category(text) is None
+    third = services.train_classifier(actor=org.quality)
+    confcache.clear()
+    assert services.predict_category(text) is not None
+    billing = ServiceCategory.objects.get(code="CAT-BILLING")
+    billing.archived_at = timezone.now()
+    billing.save()
+    found = services.predict_category(text)
+    assert found is None or found[0].code != "CAT-BILLING"
+    assert third.pk

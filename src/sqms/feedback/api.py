@@ -116,7 +116,7 @@ class TicketFilter(Schema):
 
 
 def _unit(user: Any, code: str, field: str = "org_unit") -> OrgUnit:
-    unit = selectors.units(user).filter(code=code).first()
+    unit = selectors.unit_by_code(user, code)
     if unit is None:
         raise ValidationFailed(fields={field: [_("Unknown org unit %(code)s.") % {"code": code}]})
     return unit

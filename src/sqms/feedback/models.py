@@ -356,7 +356,10 @@ class Ticket(BusinessRecord):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["org_unit", "received_at"]),
-            models.Index(fields=["customer", "category"]),
+            # the repeat look-up of every new ticket: the latest ticket of the same customer (or phone) and
+            # category, found at the end of one index range however many tickets that customer has
+            models.Index(fields=["customer", "category", "received_at"]),
+            models.Index(fields=["contact_phone", "category", "received_at"]),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from sqms.core.errors import NotFound
-from sqms.core.scoping import scoped
+from sqms.core.scoping import scope_for, scoped
 from sqms.feedback.models import Appeal, Rating, Rectification, Ticket
 from sqms.org.models import OrgUnit
 
@@ -59,6 +59,21 @@ def appeals(user: Any) -> QuerySet[Appeal]:
 def units(user: Any) -> QuerySet[OrgUnit]:
     """Units the user may file or move tickets to: his scope (the whole tree for all-units roles)."""
     return scoped(user, OrgUnit.objects.active())
+
+
+def unit_by_code(user: Any, code: str) -> OrgUnit | None:
+    """The unit ``code`` of :func:`units` (None when it is not one of them), from the per-process
+    configuration cache (:mod:`sqms.feedback.confcache`): no query while units and roles are unchanged.
+    Same rule as ``units(user).filter(code=code)``: not archived, inside the user's scope (org units are
+    scoped by their own path)."""
+    from sqms.feedback import confcache
+
+    if not code:
+        return None
+    unit: OrgUnit | None = confcache.get().unit(code)
+    if unit is None or not scope_for(user).covers_path(unit.path):
+        return None
+    return unit
 
 
 def get_or_404(qs: QuerySet[Any], **lookup: Any) -> Any:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -291,11 +291,23 @@ def check_calendar_coverage(now: datetime | None = None) -> dict[str, list[int]]
 # --- tickets ----------------------------------------------------------------------------------------------
 
 
+# The two look-ups of every new ticket (number taken? an earlier ticket of the same customer and category?)
+# are written in SQL: the ORM spent ~0.6 ms of CPU per complaint building them, more than the database
+# spends answering them. Same conditions as the querysets they replace (tests cover both databases).
+
+
+def _number_taken(number: str) -> bool:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT 1 FROM {qn(Ticket._meta.db_table)} WHERE {qn('number')} = %s LIMIT 1", [number])
+        return cur.fetchone() is not None
+
+
 def _new_number(now: datetime) -> str:
     local = timezone.localtime(now)
     for _i in range(20):
         number = f"FB{local:%y%m%d}{secrets.randbelow(10**6):06d}"
-        if not Ticket.objects.filter(number=number).exists():
+        if not _number_taken(number):
             return number
     raise Conflict(_("Could not allocate a ticket number; try again."))
 
@@ -330,21 +342,37 @@ def _find_repeat(ticket: Ticket, days: int = REPEAT_DAYS) -> Ticket | None:
         return None
     if not ticket.category_id:
         return None
-    qs = Ticket.objects.filter(
-        category_id=ticket.category_id,
-        received_at__gte=ticket.received_at - timedelta(days=days),
-        received_at__lte=ticket.received_at,
-        merged_into__isnull=True,
-    )
-    qs = (
-        qs.filter(customer_id=ticket.customer_id)
-        if ticket.customer_id
-        else qs.filter(contact_phone=ticket.contact_phone)
-    )
-    if ticket.pk:
-        qs = qs.exclude(pk=ticket.pk)
+    # = Ticket.objects.filter(category_id=…, received_at__range=(received_at - days, received_at),
+    #   merged_into__isnull=True, customer_id=… or contact_phone=…).exclude(pk=…)
+    #   .order_by("-received_at").only("id", "number").first()
     # the new ticket only links to it (and its API answer shows its number): not the 37 columns
-    return qs.order_by("-received_at").only("id", "number").first()
+    qn = connection.ops.quote_name
+    field = Ticket._meta.get_field("received_at")
+
+    def adapt(value: datetime) -> Any:  # as the ORM would (a naive time is taken in the current zone)
+        return field.get_db_prep_value(value, connection, prepared=False)
+
+    who, value = (
+        ("customer_id", ticket.customer_id) if ticket.customer_id else ("contact_phone", ticket.contact_phone)
+    )
+    sql = (
+        f"SELECT {qn('id')}, {qn('number')} FROM {qn(Ticket._meta.db_table)} WHERE {qn('category_id')} = %s"
+        f" AND {qn('received_at')} >= %s AND {qn('received_at')} <= %s AND {qn('merged_into_id')} IS NULL"
+        f" AND {qn(who)} = %s"
+    )
+    params: list[Any] = [
+        ticket.category_id,
+        adapt(ticket.received_at - timedelta(days=days)),
+        adapt(ticket.received_at),
+        value,
+    ]
+    if ticket.pk:
+        sql += f" AND {qn('id')} <> %s"
+        params.append(ticket.pk)
+    with connection.cursor() as cur:
+        cur.execute(sql + f" ORDER BY {qn('received_at')} DESC LIMIT 1", params)
+        row = cur.fetchone()
+    return None if row is None else Ticket.from_db(connection.alias, ["id", "number"], row)
 
 
 @transaction.atomic

@@ -60,9 +60,18 @@ class TextConfig(AppConfig):
             from sqms.feedback.classifiers import register_classifier
         except ImportError:  # an older feedback app without the registry: the API still classifies
             return
+        from django.db.models import signals
+
+        from sqms.feedback.confcache import classifier_changed
+        from sqms.text.models import TrainedModel
         from sqms.text.services import classify
 
         register_classifier(classify, name="text.complaints")
+        # the active model is cached with the feedback configuration: a new or changed model bumps its version
+        signals.post_save.connect(classifier_changed, sender=TrainedModel, dispatch_uid="text_model_saved")
+        signals.post_delete.connect(
+            classifier_changed, sender=TrainedModel, dispatch_uid="text_model_deleted"
+        )
 
 
 def _warm_up() -> None:

@@ -307,17 +307,28 @@ def train_classifier(
 
 
 def predict_category(text: str) -> tuple[Any, float, TrainedModel] | None:
-    """(category, confidence, model) of the active classifier for ``text``; None without a model."""
-    from sqms.feedback.models import ServiceCategory
+    """(category, confidence, model) of the active classifier for ``text``; None without a model.
 
-    model = active_model(Task.CATEGORY)
-    if model is None or not (text or "").strip():
+    The active model and the catalogue come from the feedback configuration cached per process
+    (:mod:`sqms.feedback.confcache`, which the complaint being filed has read already): nothing is read
+    while neither changed. ``TrainedModel`` rows bump its ``feedback_classifier`` version (signals connected
+    in this app's ``ready()``)."""
+    from sqms.feedback import confcache
+
+    if not (text or "").strip():
+        return None
+    cfg = confcache.get()
+    model = cfg.remember(("text.active_model", Task.CATEGORY), lambda: active_model(Task.CATEGORY))
+    if model is None:
         return None
     value, confidence = top_prediction(model, text)
-    category = ServiceCategory.objects.active().filter(pk=value).first()
-    if category is None:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
         return None
-    return category, confidence, model
+    if pk not in cfg.active_category_ids:
+        return None
+    return cfg.categories[pk], confidence, model
 
 
 def threshold() -> float:
