@@ -306,10 +306,60 @@ def revoke_api_token(token: ApiToken, *, actor: Any) -> ApiToken:
     return token
 
 
+_token_plans: dict[str, tuple[str, list[Any], list[Any]]] = {}
+
+
+def _token_with_user(key_hash: str) -> ApiToken | None:
+    """``ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()`` for every API request,
+    with its SQL built once per process and database: the ORM spent ~0.4 ms of CPU building this query per
+    request, more than the database spends answering it. Rows become instances the ORM's way (the fields'
+    database converters, ``from_db``), the user cached on the token."""
+    from django.db import connections, router
+
+    alias = router.db_for_read(ApiToken)
+    conn = connections[alias]
+    plan = _token_plans.get(alias)
+    if plan is None:
+        user_model = get_user_model()
+        qn = conn.ops.quote_name
+        columns: list[str] = []
+        converters: list[Any] = []
+        parts = []
+        for table, model in (("t", ApiToken), ("u", user_model)):
+            fields = list(model._meta.concrete_fields)
+            parts.append(fields)
+            for f in fields:
+                columns.append(f"{table}.{qn(f.column)}")
+                col = f.get_col(table)
+                converters.append((col, conn.ops.get_db_converters(col) + f.get_db_converters(conn)))
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {qn(ApiToken._meta.db_table)} t"
+            f" INNER JOIN {qn(user_model._meta.db_table)} u"
+            f" ON u.{qn(user_model._meta.pk.column)} = t.{qn(ApiToken._meta.get_field('user').column)}"
+            f" WHERE t.{qn(ApiToken._meta.get_field('key_hash').column)} = %s LIMIT 1"
+        )
+        plan = _token_plans[alias] = (sql, converters, parts)
+    sql, converters, (token_fields, user_fields) = plan
+    with conn.cursor() as cur:
+        cur.execute(sql, [key_hash])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, (col, funcs) in enumerate(converters):
+        for func in funcs:
+            values[i] = func(values[i], col, conn)
+    n = len(token_fields)
+    token = ApiToken.from_db(alias, [f.attname for f in token_fields], values[:n])
+    user = get_user_model().from_db(alias, [f.attname for f in user_fields], values[n:])
+    ApiToken._meta.get_field("user").set_cached_value(token, user)
+    return token
+
+
 def authenticate_token(key: str, ip: str | None = None) -> ApiToken | None:
     if not key or len(key) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+    token = _token_with_user(ApiToken.hash_key(key))
     if token is None or not token.is_usable() or not token.user.is_active:
         return None
     now = timezone.now()
