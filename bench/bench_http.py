@@ -22,6 +22,9 @@
      thousand, so this measures the page, not the data volume).
 4. Peak resident memory of the server processes (master + workers), sampled every 2 s (its CPU is reported
    apart from the load generator's).
+5. CPU per request of the server (gunicorn master + workers) and, on PostgreSQL, of the database backends
+   serving the bench database, from /proc: for 50 requests sent one at a time and for each offered rate.
+   Their sum against the machine's cores bounds the rate it can sustain whatever the latency.
 
 Complaint creation runs at fixed offered rates of 50, 100 and 200 req/s, the dashboard at 5 and 20 req/s.
 ``small`` runs 6 s per rate (``BENCH_HTTP_SECONDS`` overrides; the issue's 200 req/s × 60 s target is
@@ -30,7 +33,7 @@ server; its own CPU use is reported.
 
 PostgreSQL: the first run seeds a database and keeps it as the template ``sqms_bench_http_tpl`` (dropped
 with ``BENCH_HTTP_RESEED=1``); every run copies it (``CREATE DATABASE … TEMPLATE``, seconds) and applies
-newer migrations to the copy.  Memory per worker: RSS counts the pages a worker shares with the master
+newer migrations to the copy, then ``ANALYZE`` (planner statistics, as on a database in service).  Memory per worker: RSS counts the pages a worker shares with the master
 (``preload_app``) in full, so the proportional set size (PSS: shared pages divided among their users) is
 reported too; the PSS sum is what the server really occupies.
 """
@@ -157,6 +160,16 @@ def pg_keep_template(admin_url: str, name: str) -> None:
             [name],
         )
         conn.execute(f'CREATE DATABASE "{PG_TEMPLATE}" TEMPLATE "{name}"')
+
+
+def pg_analyze(url: str) -> None:
+    """Planner statistics for the freshly seeded (or copied) database, as autovacuum keeps them on a database
+    in service: without them the first minute of load ran on plans made for empty tables (the repeat
+    look-up of a new complaint scanned every ticket through the ``merged_into`` index)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
 
 
 def prepare(tmp: Path, env: dict[str, str], *, seeded: bool = False) -> dict[str, str]:
@@ -316,6 +329,57 @@ class RssSampler(threading.Thread):
             self.stop.wait(self.interval)
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (0 when it is gone or /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class CpuMeter:
+    """CPU seconds used by the server (gunicorn master + workers) and by the database (the PostgreSQL
+    backends connected to the bench database; nothing for SQLite, whose work is the server's) between two
+    readings: the cost of a request on the machine, whatever the latency."""
+
+    def __init__(self, server_pid: int, pg_admin_url: str = "", pg_db: str = ""):
+        self.server_pid = server_pid
+        self.pg_admin_url = pg_admin_url
+        self.pg_db = pg_db
+
+    def _server(self) -> float:
+        try:
+            kids = [
+                int(p)
+                for p in Path(f"/proc/{self.server_pid}/task/{self.server_pid}/children").read_text().split()
+            ]
+        except (OSError, ValueError):
+            kids = []
+        return _cpu_of(self.server_pid) + sum(_cpu_of(k) for k in kids)
+
+    def _database(self) -> float:
+        if not self.pg_db:
+            return 0.0
+        import psycopg
+
+        with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
+            pids = [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [self.pg_db],
+                )
+            ]
+        return sum(_cpu_of(p) for p in pids)
+
+    def read(self) -> tuple[float, float]:
+        return self._server(), self._database()
+
+
 def load(base: str, sc: Scenario, threads: int) -> Result:
     """Open loop: request i is due at start + i / rate; latency counts from the due time.
 
@@ -388,6 +452,21 @@ def load(base: str, sc: Scenario, threads: int) -> Result:
     return res
 
 
+def _cpu_rows(
+    tag: str, before: tuple[float, float], after: tuple[float, float], requests: int, pg_db: str
+) -> list[Row]:
+    """Server (and PostgreSQL) CPU per request between two :class:`CpuMeter` readings (clock ticks of
+    10 ms: fifty requests or more for a usable figure)."""
+    if requests <= 0:
+        return []
+    rows = [Row(f"{tag} server CPU per request", round((after[0] - before[0]) / requests * 1000, 2), "ms")]
+    if pg_db:
+        rows.append(
+            Row(f"{tag} database CPU per request", round((after[1] - before[1]) / requests * 1000, 2), "ms")
+        )
+    return rows
+
+
 def drain_server(base: str, limit: float = 60.0) -> None:
     """Wait until requests abandoned by the generator have left the server's backlog."""
     end = time.monotonic() + limit
@@ -441,6 +520,8 @@ def main() -> None:
     try:
         t0 = time.monotonic()
         seed = prepare(tmp, env, seeded=pg_seeded)
+        if pg_db:
+            pg_analyze(env["DATABASE_URL"])
         if pg_db and not pg_seeded:
             pg_keep_template(pg_admin_url, pg_db)
         print(f"database ready in {time.monotonic() - t0:.0f} s ({vendor})", flush=True)
@@ -449,6 +530,7 @@ def main() -> None:
         print(f"gunicorn ready in {time.monotonic() - t0:.0f} s", flush=True)
         sampler = RssSampler(proc.pid)
         sampler.start()
+        meter = CpuMeter(proc.pid, pg_admin_url, pg_db)
         base = f"http://127.0.0.1:{port}"
         counter = iter(range(10**9))
 
@@ -528,10 +610,12 @@ def main() -> None:
                             warm_status.append(type(exc).__name__)
                 print(f"{sc.name}: warm-up {warm_status} in {time.perf_counter() - t_warm:.1f} s", flush=True)
                 serial = []
+                n_serial = 50
+                cpu_before = meter.read()
                 with httpx.Client(
                     base_url=base, timeout=60.0, headers={"X-Forwarded-Proto": "https", **sc.headers}
                 ) as c:
-                    for _ in range(10):
+                    for _ in range(n_serial):
                         body = sc.body() if callable(sc.body) else sc.body
                         t1 = time.perf_counter()
                         try:
@@ -539,6 +623,7 @@ def main() -> None:
                                 serial.append(time.perf_counter() - t1)
                         except httpx.HTTPError:
                             continue
+                cpu_after = meter.read()
                 rows.append(
                     Row(
                         f"{sc.name} one at a time, no load ({vendor}) p50",
@@ -546,9 +631,14 @@ def main() -> None:
                         "ms",
                     )
                 )
+                rows += _cpu_rows(
+                    f"{sc.name} one at a time ({vendor})", cpu_before, cpu_after, n_serial, pg_db
+                )
             t0 = time.perf_counter()
             cpu_sc, cpu_sampler = time.process_time(), sampler.cpu
+            cpu_before = meter.read()
             res = load(base, sc, threads=int(min(128, max(16, sc.rate * 0.6))))
+            cpu_after = meter.read()
             wall = time.perf_counter() - t0
             gen_cpu = time.process_time() - cpu_sc - (sampler.cpu - cpu_sampler)
             gen_cpu_ms = gen_cpu / max(1, res.sent) * 1000
@@ -566,6 +656,7 @@ def main() -> None:
                     )
                 )
             rows.append(Row(f"{tag} errors", res.errors, "requests", 0))
+            rows += _cpu_rows(tag, cpu_before, cpu_after, res.sent, pg_db)
             # answers completed in the steady window (after the first second, up to the end of the schedule):
             # a server that keeps up completes the offered rate there, one that falls behind fewer (answers
             # drained after the schedule do not count)
