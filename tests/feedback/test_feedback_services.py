@@ -109,6 +109,30 @@ def test_repeat_complaint_detection(org: Any, make_ticket: Any) -> None:
     assert third.repeat_of is None
 
 
+def test_repeat_by_phone_takes_the_latest_earlier_ticket_in_the_window_not_merged(
+    org: Any, make_ticket: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sqms.feedback.models import Ticket
+
+    now = timezone.now()
+    phone = "13900000000"
+    old = make_ticket(contact_phone=phone, received_at=now - timedelta(days=40))
+    first = make_ticket(contact_phone=phone, received_at=now - timedelta(days=2))
+    assert old.category_id and first.category_id == old.category_id
+    assert first.repeat_of is None  # 40 days ago is outside the 30-day window
+    second = make_ticket(contact_phone=phone, received_at=now - timedelta(days=1))
+    assert second.repeat_of == first and second.repeat_of.number == first.number
+    Ticket.objects.filter(pk=second.pk).update(merged_into=first)
+    assert make_ticket(contact_phone=phone).repeat_of == first  # a merged ticket is not linked to
+    assert make_ticket(contact_phone="13700000000").repeat_of is None
+    later = make_ticket(contact_phone=phone, received_at=now - timedelta(days=3))
+    assert later.repeat_of is None  # only earlier tickets count
+
+
 def test_idempotency_key(org: Any) -> None:
     data = {"org_unit": org.team_a, "title": "x", "kind": "inquiry"}
     a, created_a = services.create_ticket(actor=org.quality, data=data, idempotency_key="k1")
