@@ -97,6 +97,23 @@ def test_a_rolled_back_write_does_not_bump(django_capture_on_commit_callbacks: A
     assert version("org") > org
 
 
+@pytest.mark.usefixtures("deferred")
+def test_bump_now_is_applied_inside_the_transaction_and_rolls_back_with_it(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    dataversion.bump("feedback")
+    before = version("feedback")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            dataversion.bump_now("feedback")
+            assert version("feedback") > before  # at once, no on-commit update
+            raise RuntimeError
+        assert version("feedback") == before  # undone with the write
+        with transaction.atomic():
+            dataversion.bump_now("feedback")
+    assert callbacks == [] and version("feedback") > before
+
+
 def test_versions_are_never_reissued_after_a_rollback() -> None:
     """A version is at least the time of the bump: numbers issued before a restore are not issued again."""
     DataVersion.objects.update_or_create(kind="kpi", defaults={"version": 5})

@@ -9,7 +9,8 @@ Kinds in use: ``"kpi"`` (service records and their rollups, KPI values and targe
 API (stable; callers in every app rely on it):
 
 * :func:`bump(*kinds)` — call inside or after the write's transaction; the new version becomes visible to
-  readers when the transaction commits.
+  readers when the transaction commits. :func:`bump_now` — the same, applied inside the transaction (for
+  short, already serialised writers: complaint creation).
 * :func:`current(*kinds)` — a hashable token of the versions of ``kinds`` as readers should see them now.
 * :func:`cached(name, kinds, parts, compute)` — ``compute()`` through the Django cache under the current
   versions of ``kinds`` and the hashable ``parts`` (user scope, period, language...).
@@ -95,6 +96,17 @@ def bump(*kinds: str) -> None:
             transaction.on_commit(_Bump(set(kinds)), robust=True)
         return
     _apply(sorted(set(kinds)))
+
+
+def bump_now(*kinds: str) -> None:
+    """Like :func:`bump`, but applied at once inside the current transaction on PostgreSQL too: for a short
+    transaction already serialised with the other writers of ``kinds`` — one that has appended to the audit
+    chain, whose head row it holds until it ends — this saves the separate autocommit ``UPDATE`` (a second
+    commit per write) that :func:`bump` runs after the commit. The version rows stay locked until the
+    transaction ends, so: only from short transactions, and only after the audit append (the same lock
+    order everywhere: audit head, then version rows)."""
+    if kinds:
+        _apply(sorted(set(kinds)))
 
 
 def _apply(kinds: list[str]) -> None:
