@@ -9,7 +9,8 @@
    ``var/bench-cache/http-demo-small.sqlite3`` (later runs copy it and apply any newer migrations: the
    seeding takes minutes, ~13 min on this loaded machine).
 2. ``gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi`` with ``SQMS_PRODUCTION=1`` and
-   ``SQMS_WEB_WORKERS`` (default 4) sync workers, behind no proxy (``X-Forwarded-Proto: https`` is sent as
+   ``SQMS_WEB_WORKERS`` (default 4) sync workers (recycled after ``SQMS_WEB_MAX_REQUESTS``, default 5000, as in
+   ``make serve``), behind no proxy (``X-Forwarded-Proto: https`` is sent as
    nginx would).
 3. An *open-loop* load generator (this file): requests are scheduled at a fixed rate for a fixed duration
    whatever the server does, sent by a pool of threads, and each latency is measured from the *scheduled*
@@ -146,7 +147,9 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, {bench!r})
 import bench_kpi  # its CSV writer: N records over the demo teams, a year from 2025-11-01
+import os
 import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sqms.settings")
 django.setup()
 from sqms.core.cli import actor_for
 from sqms.kpi.management.commands.import_service_records import import_file
@@ -594,6 +597,7 @@ def main() -> None:
         SQMS_SECRET_KEY=secrets.token_urlsafe(50),
         SQMS_ALLOWED_HOSTS="127.0.0.1,localhost",
         SQMS_WEB_WORKERS=os.environ.get("SQMS_WEB_WORKERS", "4"),
+        SQMS_WEB_MAX_REQUESTS=os.environ.get("SQMS_WEB_MAX_REQUESTS", "5000"),
         SQMS_LOG_LEVEL="WARNING",
         SQMS_REQUIRE_2FA_ROLES="",
         SQMS_LOGIN_FAILURE_LIMIT="1000",
@@ -609,6 +613,7 @@ def main() -> None:
         env["DATABASE_URL"] = pg_admin_url.rsplit("/", 1)[0] + "/" + pg_db
     vendor = "PostgreSQL" if pg_db else "SQLite"
     proc = None
+    errors_seen = 0
     try:
         t0 = time.monotonic()
         seed = prepare(tmp, env, seeded=pg_seeded)
@@ -744,6 +749,7 @@ def main() -> None:
                     )
                 )
             rows.append(Row(f"{tag} errors", res.errors, "requests", 0))
+            errors_seen += res.errors
             rows += _cpu_rows(tag, cpu_before, cpu_after, res.sent, pg_db)
             # answers completed in the steady window (after the first second, up to the end of the schedule):
             # a server that keeps up completes the offered rate there, one that falls behind fewer (answers
@@ -786,6 +792,13 @@ def main() -> None:
         rows.append(Row("memory sampler CPU (same process, not counted above)", round(sampler.cpu, 1), "s"))
         emit("http", rows)
     finally:
+        log = tmp / "gunicorn.log"
+        if errors_seen and log.exists():
+            # the server's own account of the failed requests (the data directory is removed below)
+            kept = PROJECT / "bench" / "results" / "http-server-errors.log"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, kept)
+            print(f"{errors_seen} failed requests: server log kept as {kept}", flush=True)
         if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
