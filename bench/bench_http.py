@@ -379,24 +379,26 @@ class RssSampler(threading.Thread):
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _cpu_of(pid: int, children: bool = False) -> float:
-    """User + system CPU seconds of process ``pid`` (0 when it is gone or /proc is missing); with
-    ``children`` plus those of its children that have exited (a recycled gunicorn worker, a PostgreSQL
-    backend whose connection closed: their time moves to the parent when it waits for them)."""
+def _cpu_of(pid: int, own: bool = True, exited_children: bool = False) -> float:
+    """User + system CPU seconds of process ``pid`` (``own``) and/or of its children that have exited
+    (``exited_children``: a recycled gunicorn worker, a PostgreSQL backend whose connection closed — their
+    time moves to the parent when it waits for them); 0 when it is gone or /proc is missing."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        own = int(fields[11]) + int(fields[12])
-        return (own + (int(fields[13]) + int(fields[14]) if children else 0)) / _TICK
-    except (OSError, IndexError, ValueError):
+    except OSError:
         return 0.0
+    ticks = (int(fields[11]) + int(fields[12]) if own else 0) + (
+        int(fields[13]) + int(fields[14]) if exited_children else 0
+    )
+    return ticks / _TICK
 
 
 class CpuMeter:
     """CPU seconds used by the server (gunicorn master + workers, including workers recycled after
     ``max_requests``) and by the database (the PostgreSQL backends connected to the bench database plus
     every backend that exited meanwhile — the postmaster's children time: on this otherwise idle server,
-    the bench's connections closed by ``CONN_MAX_AGE`` or by a recycled worker; nothing for SQLite, whose work
-    is the server's) between two readings: the cost of a request on the machine, whatever the latency.
+    the bench's connections closed by ``CONN_MAX_AGE`` or by a recycled worker, and this meter's own short
+    admin connections; nothing for SQLite, whose work is the server's) between two readings: the cost of a request on the machine, whatever the latency.
     Counting only the processes alive at each reading gave negative figures once workers were recycled."""
 
     def __init__(self, server_pid: int, pg_admin_url: str = "", pg_db: str = ""):
@@ -422,7 +424,7 @@ class CpuMeter:
             ]
         except (OSError, ValueError):
             kids = []
-        return _cpu_of(self.server_pid, children=True) + sum(_cpu_of(k) for k in kids)
+        return _cpu_of(self.server_pid, exited_children=True) + sum(_cpu_of(k) for k in kids)
 
     def _database(self) -> float:
         if not self.pg_db:
@@ -437,10 +439,7 @@ class CpuMeter:
                     [self.pg_db],
                 )
             ]
-        exited = 0.0
-        if self.postmaster:
-            fields = Path(f"/proc/{self.postmaster}/stat").read_text().rsplit(")", 1)[1].split()
-            exited = (int(fields[13]) + int(fields[14])) / _TICK
+        exited = _cpu_of(self.postmaster, own=False, exited_children=True) if self.postmaster else 0.0
         return sum(_cpu_of(p) for p in pids) + exited
 
     def read(self) -> tuple[float, float]:

@@ -202,23 +202,21 @@ def copy_prepared(table: str, prepared: pl.DataFrame, now: dt.datetime, extra_ro
     background.drain()  # the previous chunk's COPY: encoding this chunk overlapped with it
     if partitioned:
         ensure_partitions(prepared)
+    connection.ensure_connection()
+    raw = connection.connection
+
+    def send() -> None:
+        with raw.cursor() as cursor:
+            for sql, payload in jobs:
+                with cursor.copy(sql) as copy:
+                    copy.write(payload)
+
     if table == partitions.TABLE:
-        connection.ensure_connection()
-        raw = connection.connection
-
-        def send() -> None:
-            with raw.cursor() as cursor:
-                for sql, payload in jobs:
-                    with cursor.copy(sql) as copy:
-                        copy.write(payload)
-
-        # psycopg holds the connection's lock for a whole COPY: a statement of the caller's thread
-        # simply waits for it (callers drain first, so that they see the COPY's own error)
+        # in the background: psycopg holds the connection's lock for a whole COPY, so a statement of the
+        # caller's thread simply waits for it (callers drain first, so that they see the COPY's own error)
         background.submit(send)
-        return
-    for sql, payload in jobs:
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            copy.write(payload)
+    else:
+        send()
 
 
 def upsert_stage(stage: str) -> None:
