@@ -23,7 +23,8 @@
      generated records (``bench_kpi.write_csv``: a year over the demo teams) through the fast import before
      the server starts — the issue's 10,000,000 — and keeps the result as its own template
      (``sqms_bench_http_tpl_r<N>``; SQLite: ``var/bench-cache/http-demo-small-r<N>.sqlite3``), so only the
-     first such run pays the import. ``BENCH_HTTP_ONLY=dashboard`` (or ``complaint``) runs one kind only.
+     first such run pays the import. ``BENCH_HTTP_ONLY=dashboard`` (or ``complaint``) runs one kind only;
+     ``BENCH_HTTP_RATES=200`` (a comma list) sets complaint creation's rates.
 4. Peak resident memory of the server processes (master + workers), sampled every 2 s (its CPU is reported
    apart from the load generator's).
 5. CPU per request of the server (gunicorn master + workers) and, on PostgreSQL, of the database backends
@@ -643,7 +644,8 @@ def main() -> None:
 
         seconds = float(os.environ.get("BENCH_HTTP_SECONDS") or (60 if full else 6))
         only = set((os.environ.get("BENCH_HTTP_ONLY") or "complaint,dashboard").split(","))
-        create_rates = [50.0, 100.0, 200.0] if "complaint" in only else []
+        rates = [float(r) for r in (os.environ.get("BENCH_HTTP_RATES") or "50,100,200").split(",")]
+        create_rates = rates if "complaint" in only else []
         dashboard_rates = [5.0, 20.0] if "dashboard" in only else []
         dashboard_name = "dashboard page" + (f" ({RECORDS:,} extra service records)" if RECORDS else "")
         scenarios = [

@@ -142,6 +142,8 @@ DATABASES = {
         },
     }
 }
+if env("SQMS_DB_SSB") and env("DATABASE_URL"):
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 # Analytics reads (kpi, evaluation, reports) to a read replica when one is configured (sqms.core.ops.router).
 if env("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {

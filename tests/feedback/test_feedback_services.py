@@ -133,6 +133,21 @@ def test_repeat_by_phone_takes_the_latest_earlier_ticket_in_the_window_not_merge
     assert later.repeat_of is None  # only earlier tickets count
 
 
+def test_a_taken_number_is_drawn_again_and_the_repeat_link_is_kept(
+    org: Any, make_ticket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The number check and the repeat look-up share one statement; a taken number is drawn again alone."""
+    phone = "13600000000"
+    first = make_ticket(contact_phone=phone)
+    draws = iter([first.number, first.number, "FB991231000001"])
+    monkeypatch.setattr(services, "_number_candidate", lambda now: next(draws))
+    second = make_ticket(contact_phone=phone)
+    assert second.number == "FB991231000001" and second.repeat_of == first
+    monkeypatch.setattr(services, "_number_candidate", lambda now: first.number)
+    with pytest.raises(services.Conflict):
+        make_ticket(contact_phone="13500000000")
+
+
 def test_idempotency_key(org: Any) -> None:
     data = {"org_unit": org.team_a, "title": "x", "kind": "inquiry"}
     a, created_a = services.create_ticket(actor=org.quality, data=data, idempotency_key="k1")

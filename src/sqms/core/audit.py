@@ -68,7 +68,11 @@ def record(
     after: dict[str, Any] | None = None,
     verb: str = "",
     extra: dict[str, Any] | None = None,
+    bump: tuple[str, ...] = (),
 ) -> AuditEntry:
+    """Append the audit entry of a change (call inside the change's transaction). ``bump``: data versions
+    to bump together with the append (:func:`sqms.core.security.chain.append`): for short, hot write
+    transactions, instead of :func:`sqms.core.dataversion.bump` after the commit."""
     changes: dict[str, Any] = diff(before, after)
     if extra:
         changes.update({f"_{k}": plain(v) for k, v in extra.items()})
@@ -87,7 +91,7 @@ def record(
         unit_path=unit_path_of(instance) if instance is not None else "",
         changes=changes,
     )
-    return chain.append(entry)
+    return chain.append(entry, bump=bump)
 
 
 def history_for(instance: models.Model) -> models.QuerySet[AuditEntry]:

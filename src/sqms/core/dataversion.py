@@ -109,22 +109,24 @@ def bump_now(*kinds: str) -> None:
         _apply(sorted(set(kinds)))
 
 
-def _apply(kinds: list[str]) -> None:
+def upsert_sql(kinds: list[str]) -> tuple[str, list[Any]]:
+    """The one statement that bumps ``kinds`` (sorted: rows are locked in that order everywhere), creating
+    the row of a kind bumped for the first time; PostgreSQL and SQLite alike. Also used inside the audit
+    chain's append (:func:`sqms.core.security.chain.append`), which runs it in its own statement."""
     now = time.time_ns() // 1000
-    marks = ", ".join(["%s"] * len(kinds))
+    values = ", ".join(["(%s, %s)"] * len(kinds))
+    sql = (
+        f"INSERT INTO {TABLE} (kind, version) VALUES {values} ON CONFLICT (kind) DO UPDATE SET version = "
+        f"CASE WHEN {TABLE}.version + 1 > excluded.version THEN {TABLE}.version + 1 ELSE excluded.version END"
+    )
+    return sql, [v for kind in kinds for v in (kind, now)]
+
+
+def _apply(kinds: list[str]) -> None:
+    sql, params = upsert_sql(kinds)
     try:
         with connection.cursor() as cur:
-            cur.execute(
-                f"UPDATE {TABLE} SET version = CASE WHEN version + 1 > %s THEN version + 1 ELSE %s END "
-                f"WHERE kind IN ({marks})",
-                [now, now, *kinds],
-            )
-            if cur.rowcount < len(kinds):  # first bump of a kind: create its row (a concurrent insert wins)
-                for kind in kinds:
-                    cur.execute(
-                        f"INSERT INTO {TABLE} (kind, version) VALUES (%s, %s) ON CONFLICT (kind) DO NOTHING",
-                        [kind, now],
-                    )
+            cur.execute(sql, params)
     except Exception:
         log.exception("data version bump failed for %s", kinds)
 

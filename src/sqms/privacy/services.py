@@ -239,12 +239,11 @@ def _reseal(from_seq: int) -> None:
     """Recompute the audit hash chain from sequence ``from_seq`` to the head (after a redaction)."""
     from sqms.core.models import AuditChainHead
 
-    head = chain._head()  # locks the chain head: no entry is appended meanwhile
+    last_seq, _last_hash = chain.lock_head()  # no entry is appended meanwhile
     labels = {ct.pk: chain._ct_label(ct) for ct in ContentType.objects.all()}
     prev_entry = AuditEntry.objects.filter(seq=from_seq - 1).first()
     prev = prev_entry.entry_hash if prev_entry else chain.GENESIS
     pending: list[AuditEntry] = []
-    last_seq = head.last_seq
     for entry in AuditEntry.objects.filter(seq__gte=from_seq).order_by("seq").iterator(chunk_size=2000):
         entry.prev_hash = prev
         entry.entry_hash = chain.entry_hash(entry, labels.get(entry.content_type_id, ""), prev)

@@ -66,40 +66,61 @@ def _normalise(entry: Any) -> None:
     entry.changes = json.loads(json.dumps(entry.changes, default=str))
 
 
-def _head() -> Any:
+def lock_head() -> tuple[int, str]:
+    """The head's (last_seq, last_hash), its row locked until the transaction ends (created at first use).
+    Plain SQL: every audited write runs this, and the ORM spent more CPU building the query than the
+    database spends answering it."""
     from sqms.core.models import AuditChainHead
 
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {qn('last_seq')}, {qn('last_hash')} FROM {qn(AuditChainHead._meta.db_table)}"
+        f" WHERE {qn(AuditChainHead._meta.pk.column)} = 1"
+    )
+    if connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE holds the database instead
+        sql += " FOR UPDATE"
+    for _attempt in range(2):
+        with connection.cursor() as cur:
+            cur.execute(sql)
+            row = cur.fetchone()
+        if row is not None:
+            return int(row[0]), row[1] or GENESIS
         AuditChainHead.objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": GENESIS})
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
+    raise RuntimeError("audit chain head row missing")
 
 
-def append(entry: Any) -> Any:
-    """Chain and save a new (unsaved) audit entry. Call inside the change's transaction."""
+def append(entry: Any, bump: tuple[str, ...] = ()) -> Any:
+    """Chain and save a new (unsaved) audit entry. Call inside the change's transaction. ``bump``: data
+    versions (:mod:`sqms.core.dataversion`) to bump in the same statement, while the head is locked (lock
+    order everywhere: audit head, then version rows)."""
+    from sqms.core import dataversion
     from sqms.core.models import AuditChainHead
 
+    kinds = sorted(set(bump))
     # no savepoint inside the caller's transaction (two statements fewer): a failed append fails the change
     with transaction.atomic(savepoint=False):
-        head = _head()
+        last_seq, last_hash = lock_head()
         _normalise(entry)
-        entry.seq = head.last_seq + 1
-        entry.prev_hash = head.last_hash or GENESIS
+        entry.seq = last_seq + 1
+        entry.prev_hash = last_hash
         entry.entry_hash = entry_hash(entry, _ct_label(entry.content_type), entry.prev_hash)
         if connection.vendor == "postgresql":
-            _insert_and_advance(entry)
+            _insert_and_advance(entry, kinds)
         else:
             entry.save(force_insert=True)
             AuditChainHead.objects.filter(pk=1).update(last_seq=entry.seq, last_hash=entry.entry_hash)
+            if kinds:
+                dataversion.bump_now(*kinds)
     return entry
 
 
-def _insert_and_advance(entry: Any) -> None:
-    """PostgreSQL: insert the entry and move the (locked) head to it in one statement (a data-modifying
-    CTE): the same two writes as ``save()`` + ``update()``, one round trip fewer while the head is locked."""
+def _insert_and_advance(entry: Any, kinds: list[str]) -> None:
+    """PostgreSQL: insert the entry, bump the data versions ``kinds`` and move the (locked) head to the
+    entry in one statement (data-modifying CTEs): the same writes as ``save()`` + ``update()`` +
+    ``bump_now()``, two round trips fewer while the head is locked."""
     from django.db.models.sql import InsertQuery
 
+    from sqms.core import dataversion
     from sqms.core.models import AuditChainHead, AuditEntry
 
     meta = AuditEntry._meta
@@ -108,15 +129,17 @@ def _insert_and_advance(entry: Any) -> None:
     ((insert_sql, params),) = query.get_compiler(connection=connection).as_sql()
     qn = connection.ops.quote_name
     pk = qn(meta.pk.column)
+    bump_sql, bump_params = dataversion.upsert_sql(kinds) if kinds else ("", [])
     with connection.cursor() as cur:
         cur.execute(
-            f"WITH e AS ({insert_sql} RETURNING {pk}) "
-            f"UPDATE {qn(AuditChainHead._meta.db_table)} SET last_seq = %s, last_hash = %s "
+            f"WITH e AS ({insert_sql} RETURNING {pk})"
+            + (f", v AS ({bump_sql})" if kinds else "")
+            + f" UPDATE {qn(AuditChainHead._meta.db_table)} SET last_seq = %s, last_hash = %s "
             f"WHERE {qn(AuditChainHead._meta.pk.column)} = 1 RETURNING (SELECT {pk} FROM e)",
-            [*params, entry.seq, entry.entry_hash],
+            [*params, *bump_params, entry.seq, entry.entry_hash],
         )
         row = cur.fetchone()
-    if row is None or row[0] is None:  # no head row: impossible after _head(), never silently
+    if row is None or row[0] is None:  # no head row: impossible after lock_head(), never silently
         raise RuntimeError("audit chain head row missing")
     entry.pk = row[0]
     entry._state.adding = False
