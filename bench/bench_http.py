@@ -308,6 +308,17 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise SystemExit(f"gunicorn did not become ready:\n{log}")
 
 
+def speed_probe() -> float:
+    """CPU milliseconds of a fixed piece of Python work: this virtual machine's speed varies by up to 1.8x
+    from minute to minute (the same loop took 0.55 to 1.05 s within one minute), so each scenario is
+    bracketed by a probe, and figures of runs far apart are compared with that in mind."""
+    t = time.process_time()
+    total = 0
+    for i in range(1_000_000):
+        total += i * i
+    return (time.process_time() - t) * 1000
+
+
 class RssSampler(threading.Thread):
     """Peaks of the server's memory: summed RSS and PSS of master + workers, and the largest single
     worker's RSS and PSS (PSS from /proc/<pid>/smaps_rollup, sampled every 2 s: ``BENCH_HTTP_MEM_INTERVAL``)."""
@@ -598,6 +609,7 @@ def main() -> None:
         SQMS_ALLOWED_HOSTS="127.0.0.1,localhost",
         SQMS_WEB_WORKERS=os.environ.get("SQMS_WEB_WORKERS", "4"),
         SQMS_WEB_MAX_REQUESTS=os.environ.get("SQMS_WEB_MAX_REQUESTS", "5000"),
+        SQMS_WEB_THREADS=os.environ.get("SQMS_WEB_THREADS", "1"),
         SQMS_LOG_LEVEL="WARNING",
         SQMS_REQUIRE_2FA_ROLES="",
         SQMS_LOGIN_FAILURE_LIMIT="1000",
@@ -728,12 +740,14 @@ def main() -> None:
                 rows += _cpu_rows(
                     f"{sc.name} one at a time ({vendor})", cpu_before, cpu_after, n_serial, pg_db
                 )
+            probe_before = speed_probe()
             t0 = time.perf_counter()
             cpu_sc, cpu_sampler = time.process_time(), sampler.cpu
             cpu_before = meter.read()
             res = load(base, sc, threads=int(min(128, max(16, sc.rate * 0.6))))
             cpu_after = meter.read()
             wall = time.perf_counter() - t0
+            probe_after = speed_probe()
             gen_cpu = time.process_time() - cpu_sc - (sampler.cpu - cpu_sampler)
             gen_cpu_ms = gen_cpu / max(1, res.sent) * 1000
             lat = res.latencies
@@ -750,6 +764,14 @@ def main() -> None:
                     )
                 )
             rows.append(Row(f"{tag} errors", res.errors, "requests", 0))
+            rows.append(
+                Row(
+                    f"{tag} machine speed probe (CPU of a fixed loop; lower is faster)",
+                    round((probe_before + probe_after) / 2),
+                    "ms",
+                    note=f"before {probe_before:.0f} ms, after {probe_after:.0f} ms",
+                )
+            )
             errors_seen += res.errors
             rows += _cpu_rows(tag, cpu_before, cpu_after, res.sent, pg_db)
             # answers completed in the steady window (after the first second, up to the end of the schedule):

@@ -142,8 +142,6 @@ DATABASES = {
         },
     }
 }
-if env("SQMS_DB_SSB") and env("DATABASE_URL"):
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 # Analytics reads (kpi, evaluation, reports) to a read replica when one is configured (sqms.core.ops.router).
 if env("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {
@@ -152,6 +150,10 @@ if env("DATABASE_REPLICA_URL"):
         ),
         "TEST": {"MIRROR": "default"},
     }
+# PostgreSQL: Django's backend with a health check that needs no round trip while idle (sqms.core.db.postgresql)
+for _db in DATABASES.values():
+    if _db.get("ENGINE") == "django.db.backends.postgresql":
+        _db["ENGINE"] = "sqms.core.db.postgresql"
 # SQLite only: how many more times BEGIN / an autocommit statement is tried when the lock outlasts busy_timeout.
 SQMS_SQLITE_LOCK_RETRIES = int(env("SQMS_SQLITE_LOCK_RETRIES", "3"))
 DATABASE_ROUTERS = ["sqms.core.ops.router.ReplicaRouter"]
