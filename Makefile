@@ -45,8 +45,7 @@ serve: install
 	SQMS_PRODUCTION=$${SQMS_PRODUCTION:-1} $(SQMS) migrate --noinput -v0
 	SQMS_PRODUCTION=$${SQMS_PRODUCTION:-1} \
 	  PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$${SQMS_DATA_DIR:-var}/prometheus} \
-	  $(VENV)/bin/gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi --bind $(HOST):$(PORT) \
-	  --workers $${SQMS_WEB_WORKERS:-4}
+	  $(VENV)/bin/gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi --bind $(HOST):$(PORT)
 
 worker: install
 	$(SQMS) worker

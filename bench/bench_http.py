@@ -9,7 +9,7 @@
    ``var/bench-cache/http-demo-small.sqlite3`` (later runs copy it and apply any newer migrations: the
    seeding takes minutes, ~13 min on this loaded machine).
 2. ``gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi`` with ``SQMS_PRODUCTION=1`` and
-   ``SQMS_WEB_WORKERS`` (default 4) sync workers (recycled after ``SQMS_WEB_MAX_REQUESTS``, default 5000, as in
+   ``SQMS_WEB_WORKERS`` (default cores + 1, as in ``make serve``) sync workers (recycled after ``SQMS_WEB_MAX_REQUESTS``, default 5000, as in
    ``make serve``), behind no proxy (``X-Forwarded-Proto: https`` is sent as
    nginx would).
 3. An *open-loop* load generator (this file): requests are scheduled at a fixed rate for a fixed duration
@@ -607,7 +607,7 @@ def main() -> None:
         SQMS_PRODUCTION="1",
         SQMS_SECRET_KEY=secrets.token_urlsafe(50),
         SQMS_ALLOWED_HOSTS="127.0.0.1,localhost",
-        SQMS_WEB_WORKERS=os.environ.get("SQMS_WEB_WORKERS", "4"),
+        SQMS_WEB_WORKERS=os.environ.get("SQMS_WEB_WORKERS") or str((os.cpu_count() or 1) + 1),
         SQMS_WEB_MAX_REQUESTS=os.environ.get("SQMS_WEB_MAX_REQUESTS", "5000"),
         SQMS_WEB_THREADS=os.environ.get("SQMS_WEB_THREADS", "1"),
         SQMS_LOG_LEVEL="WARNING",

@@ -148,6 +148,31 @@ def test_a_taken_number_is_drawn_again_and_the_repeat_link_is_kept(
         make_ticket(contact_phone="13500000000")
 
 
+def test_a_new_ticket_and_its_event_are_stored_as_the_instances_say(org: Any, make_ticket: Any) -> None:
+    """What create_ticket returns (and what its audit entry records) is what the database holds, whichever
+    way the rows were written (PostgreSQL: one statement for number, repeat link, ticket and event)."""
+    from sqms.core import audit
+    from sqms.core.models import AuditEntry
+    from sqms.feedback.models import Ticket, TicketEvent
+
+    first = make_ticket(contact_phone="13400000000", staff=None)
+    ticket = make_ticket(contact_phone="13400000000", description="又等了一个小时")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert audit.snapshot(stored) == audit.snapshot(ticket)
+    assert stored.created_at <= stored.updated_at and stored.version == ticket.version
+    assert stored.repeat_of_id == first.pk and ticket.repeat_of.number == first.number
+    (event,) = TicketEvent.objects.filter(ticket=stored)
+    assert (event.kind, event.to_status, event.actor_id, event.at) == (
+        "created",
+        stored.status,
+        org.quality.pk,
+        stored.received_at,
+    )
+    assert event.data["priority"] == stored.priority and event.data["policy"] == stored.sla_policy_id
+    entry = AuditEntry.objects.filter(object_id=str(stored.pk), action="create").latest("seq")
+    assert entry.changes["number"] == [None, stored.number]
+
+
 def test_idempotency_key(org: Any) -> None:
     data = {"org_unit": org.team_a, "title": "x", "kind": "inquiry"}
     a, created_a = services.create_ticket(actor=org.quality, data=data, idempotency_key="k1")

@@ -362,6 +362,18 @@ def _event(
     )
 
 
+def _insert_pg(ticket: Ticket, created: TicketEvent, now: datetime) -> None:
+    """PostgreSQL: :func:`sqms.feedback.ticket_insert.insert` with a fresh number until one is free."""
+    from sqms.feedback import ticket_insert
+
+    repeat = _repeat_sql(ticket)
+    for _attempt in range(20):
+        ticket.number = _number_candidate(now)
+        if ticket_insert.insert(ticket, created, repeat):
+            return
+    raise Conflict(_("Could not allocate a ticket number; try again."))
+
+
 def _repeat_sql(ticket: Ticket, days: int = REPEAT_DAYS) -> tuple[str, list[Any]] | None:
     """The look-up of the ticket ``ticket`` repeats — the latest earlier one of the same customer (or
     phone) and category in the last ``days``, not merged — selecting its id and number (the new ticket only
@@ -449,7 +461,9 @@ def create_ticket(
     if not public:
         require_in_scope(actor, ticket)
     ticket.sla_policy = match_policy(ticket, cfg=cfg)
-    _allocate(ticket, now)  # its number, and the ticket it repeats
+    fast = connection.vendor == "postgresql"  # number, repeat link, ticket and event in one statement
+    if not fast:
+        _allocate(ticket, now)  # its number, and the ticket it repeats
     created = TicketEvent(
         ticket=ticket,
         kind=EventKind.CREATED,
@@ -466,10 +480,13 @@ def create_ticket(
         },
     )
     clock = _store_clock(ticket, [created], cfg)  # due times go into the insert
-    ticket.save()
-    created.ticket = ticket
-    created.skip_sla_invalidation = True  # a new ticket is due for the sweep anyway (sla_next_at NULL)
-    created.save()
+    if fast:
+        _insert_pg(ticket, created, now)
+    else:
+        ticket.save()
+        created.ticket = ticket
+        created.skip_sla_invalidation = True  # a new ticket is due for the sweep anyway (sla_next_at NULL)
+        created.save()
     if clock is not None and clock.uncovered_years:
         warn_uncovered(ticket.sla_policy.calendar, clock.uncovered_years)
     if ticket.kind == "complaint":

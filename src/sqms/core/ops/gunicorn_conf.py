@@ -1,6 +1,6 @@
 """Gunicorn settings for ``make serve`` (``gunicorn -c python:sqms.core.ops.gunicorn_conf sqms.wsgi``).
 
-Environment: ``SQMS_WEB_WORKERS`` (default 2 × cores + 1), ``SQMS_WEB_THREADS`` (default 1: sync workers),
+Environment: ``SQMS_WEB_WORKERS`` (default cores + 1), ``SQMS_WEB_THREADS`` (default 1: sync workers),
 ``SQMS_WEB_TIMEOUT`` (s, default 60), ``PROMETHEUS_MULTIPROC_DIR`` (metrics of every worker; emptied at
 start, a dead worker's live gauges are dropped).  Access log: off by default (the JSON request log of
 ``sqms.request`` has the same facts plus request id and user); ``SQMS_WEB_ACCESS_LOG=1`` turns it on.
@@ -17,7 +17,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-workers = int(os.environ.get("SQMS_WEB_WORKERS") or (2 * (os.cpu_count() or 1) + 1))
+# cores + 1, not gunicorn's usual 2 × cores + 1: a request here is mostly CPU (~5 ms, about a quarter of
+# its time waiting for PostgreSQL), and on the 2-core machine complaint creation at 200 req/s took 4.9 ms
+# of server CPU per request with 3 workers against 5.9 ms with 4 (p99 66 vs 387 ms; docs/operations.md §7)
+workers = int(os.environ.get("SQMS_WEB_WORKERS") or ((os.cpu_count() or 1) + 1))
 threads = int(os.environ.get("SQMS_WEB_THREADS", "1"))
 timeout = int(os.environ.get("SQMS_WEB_TIMEOUT", "60"))
 graceful_timeout = 30
