@@ -3,9 +3,8 @@ the ticket it repeats looked up in the same statement.
 
 Through the ORM these were four round trips (number and repeat look-up, ticket insert, event insert), and
 Django's insert compiler spent more CPU per complaint than the database spent on the writes. Here the
-columns and values are the same ones ``Model.save()`` would write — every local concrete field's
-``pre_save(add=True)`` (``auto_now`` stamps included) and ``get_db_prep_save`` — in one data-modifying
-statement:
+columns and values are the same ones ``Model.save()`` would write (:mod:`sqms.core.db.insert`) — in one
+data-modifying statement:
 
 * the ticket: ``INSERT … ON CONFLICT (number) DO NOTHING`` — a taken number inserts nothing (and so no
   event), and the caller draws another;
@@ -26,11 +25,8 @@ from typing import Any
 
 from django.db import connection
 
+from sqms.core.db import insert as plain
 from sqms.feedback.models import Ticket, TicketEvent
-
-
-def _values(instance: Any, fields: list[Any]) -> list[Any]:
-    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
 
 
 def insert(ticket: Ticket, event: TicketEvent, repeat: tuple[str, list[Any]] | None) -> bool:
@@ -38,10 +34,10 @@ def insert(ticket: Ticket, event: TicketEvent, repeat: tuple[str, list[Any]] | N
     taken. On success both instances are saved ones (pk set) and ``ticket.repeat_of`` is set."""
     qn = connection.ops.quote_name
     t_meta, e_meta = Ticket._meta, TicketEvent._meta
-    t_fields = [f for f in t_meta.local_concrete_fields if not f.primary_key]
-    e_fields = [f for f in e_meta.local_concrete_fields if not f.primary_key and f.name != "ticket"]
+    t_fields = plain.fields(Ticket)
+    e_fields = plain.fields(TicketEvent, skip=("ticket",))
     ticket.repeat_of_id = None  # set by the statement from the look-up
-    t_values = _values(ticket, t_fields)
+    t_values = plain.values(ticket, t_fields)
     marks = []
     params: list[Any] = []
     for f, value in zip(t_fields, t_values, strict=True):
@@ -51,16 +47,16 @@ def insert(ticket: Ticket, event: TicketEvent, repeat: tuple[str, list[Any]] | N
         else:
             marks.append("%s")
             params.append(value)
-    e_values = _values(event, e_fields)
+    e_values = plain.values(event, e_fields)
     params.extend(e_values)
     t_pk, e_pk = qn(t_meta.pk.column), qn(e_meta.pk.column)
     repeat_col = qn(t_meta.get_field("repeat_of").column)
     sql = (
-        f"WITH t AS (INSERT INTO {qn(t_meta.db_table)} ({', '.join(qn(f.column) for f in t_fields)})"
+        f"WITH t AS (INSERT INTO {qn(t_meta.db_table)} ({plain.column_list(t_fields)})"
         f" VALUES ({', '.join(marks)}) ON CONFLICT ({qn('number')}) DO NOTHING"
         f" RETURNING {t_pk}, {repeat_col}),"
         f" e AS (INSERT INTO {qn(e_meta.db_table)}"
-        f" ({qn(e_meta.get_field('ticket').column)}, {', '.join(qn(f.column) for f in e_fields)})"
+        f" ({qn(e_meta.get_field('ticket').column)}, {plain.column_list(e_fields)})"
         f" SELECT t.{t_pk}, {', '.join(f'CAST(%s AS {f.db_type(connection)})' for f in e_fields)} FROM t"
         f" RETURNING {e_pk})"
         f" SELECT t.{t_pk}, t.{repeat_col},"

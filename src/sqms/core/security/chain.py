@@ -118,17 +118,16 @@ def _insert_and_advance(entry: Any, kinds: list[str]) -> None:
     """PostgreSQL: insert the entry, bump the data versions ``kinds`` and move the (locked) head to the
     entry in one statement (data-modifying CTEs): the same writes as ``save()`` + ``update()`` +
     ``bump_now()``, two round trips fewer while the head is locked."""
-    from django.db.models.sql import InsertQuery
-
     from sqms.core import dataversion
+    from sqms.core.db import insert
     from sqms.core.models import AuditChainHead, AuditEntry
 
     meta = AuditEntry._meta
-    query = InsertQuery(AuditEntry)
-    query.insert_values([f for f in meta.local_concrete_fields if not f.primary_key], [entry])
-    ((insert_sql, params),) = query.get_compiler(connection=connection).as_sql()
+    columns = insert.fields(AuditEntry)
+    params = insert.values(entry, columns)
     qn = connection.ops.quote_name
     pk = qn(meta.pk.column)
+    insert_sql = insert.statement(AuditEntry, columns)
     bump_sql, bump_params = dataversion.upsert_sql(kinds) if kinds else ("", [])
     with connection.cursor() as cur:
         cur.execute(
