@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -291,50 +291,31 @@ def check_calendar_coverage(now: datetime | None = None) -> dict[str, list[int]]
 # --- tickets ----------------------------------------------------------------------------------------------
 
 
-# The two look-ups of every new ticket (number taken? an earlier ticket of the same customer and category?)
-# are written in SQL and sent as one statement: the ORM spent ~0.6 ms of CPU per complaint building them,
-# more than the database spends answering them, and each round trip costs both sides. Same conditions as
-# the querysets they replace (tests cover both databases).
+# The look-ups of every new ticket (number taken? an earlier ticket of the same customer and category?)
+# are written in SQL: the ORM spent ~0.6 ms of CPU per complaint building them, more than the database
+# spends answering them. Same conditions as the querysets they replace (tests cover both databases). On
+# PostgreSQL both go into the ticket's own insert (sqms.feedback.ticket_insert).
 
 
 def _number_candidate(now: datetime) -> str:
     return f"FB{timezone.localtime(now):%y%m%d}{secrets.randbelow(10**6):06d}"
 
 
-def _number_taken_sql(number: str) -> tuple[str, list[Any]]:
-    qn = connection.ops.quote_name
-    return f"SELECT 1 FROM {qn(Ticket._meta.db_table)} WHERE {qn('number')} = %s", [number]
-
-
-def _allocate(ticket: Ticket, now: datetime) -> None:
-    """Give the new ``ticket`` a free number and link it to the ticket it repeats (if any), in one
-    statement (a taken number, ~1 in 10**6 per ticket of the day, is drawn again, alone)."""
-    repeat = _repeat_sql(ticket)
-    for attempt in range(20):
-        number = _number_candidate(now)
-        taken_sql, taken_params = _number_taken_sql(number)
-        with connection.cursor() as cur:
-            if attempt == 0 and repeat is not None:
-                repeat_sql, repeat_params = repeat
-                # one row: whether the number is taken, and the repeated ticket's id and number (or NULLs)
-                cur.execute(
-                    f"SELECT EXISTS({taken_sql}), r.id, r.number FROM (SELECT 1 AS one) o"
-                    f" LEFT JOIN ({repeat_sql}) r ON 1 = 1",
-                    [*taken_params, *repeat_params],
-                )
-                taken, rid, rnumber = cur.fetchone()
-                ticket.repeat_of = (
-                    None
-                    if rid is None
-                    else Ticket.from_db(connection.alias, ["id", "number"], [rid, rnumber])
-                )
-            else:
-                cur.execute(f"{taken_sql} LIMIT 1", taken_params)
-                taken = cur.fetchone() is not None
-        if not taken:
-            ticket.number = number
+def _draw_number(ticket: Ticket, now: datetime, keep: Callable[[], bool]) -> None:
+    """Draw numbers for the new ``ticket`` until ``keep()`` accepts one (it is taken: ~1 in 10**6 per ticket
+    of the day)."""
+    for _attempt in range(20):
+        ticket.number = _number_candidate(now)
+        if keep():
             return
     raise Conflict(_("Could not allocate a ticket number; try again."))
+
+
+def _number_taken(number: str) -> bool:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT 1 FROM {qn(Ticket._meta.db_table)} WHERE {qn('number')} = %s LIMIT 1", [number])
+        return cur.fetchone() is not None
 
 
 def _event(
@@ -362,16 +343,15 @@ def _event(
     )
 
 
-def _insert_pg(ticket: Ticket, created: TicketEvent, now: datetime) -> None:
-    """PostgreSQL: :func:`sqms.feedback.ticket_insert.insert` with a fresh number until one is free."""
-    from sqms.feedback import ticket_insert
-
-    repeat = _repeat_sql(ticket)
-    for _attempt in range(20):
-        ticket.number = _number_candidate(now)
-        if ticket_insert.insert(ticket, created, repeat):
-            return
-    raise Conflict(_("Could not allocate a ticket number; try again."))
+def _find_repeat(ticket: Ticket) -> Ticket | None:
+    """The ticket ``ticket`` repeats (its id and number only), or None."""
+    found = _repeat_sql(ticket)
+    if found is None:
+        return None
+    with connection.cursor() as cur:
+        cur.execute(*found)
+        row = cur.fetchone()
+    return None if row is None else Ticket.from_db(connection.alias, ["id", "number"], row)
 
 
 def _repeat_sql(ticket: Ticket, days: int = REPEAT_DAYS) -> tuple[str, list[Any]] | None:
@@ -461,9 +441,6 @@ def create_ticket(
     if not public:
         require_in_scope(actor, ticket)
     ticket.sla_policy = match_policy(ticket, cfg=cfg)
-    fast = connection.vendor == "postgresql"  # number, repeat link, ticket and event in one statement
-    if not fast:
-        _allocate(ticket, now)  # its number, and the ticket it repeats
     created = TicketEvent(
         ticket=ticket,
         kind=EventKind.CREATED,
@@ -480,9 +457,14 @@ def create_ticket(
         },
     )
     clock = _store_clock(ticket, [created], cfg)  # due times go into the insert
-    if fast:
-        _insert_pg(ticket, created, now)
+    if connection.vendor == "postgresql":  # number, repeat link, ticket and event in one statement
+        from sqms.feedback import ticket_insert
+
+        repeat = _repeat_sql(ticket)
+        _draw_number(ticket, now, lambda: ticket_insert.insert(ticket, created, repeat))
     else:
+        ticket.repeat_of = _find_repeat(ticket)
+        _draw_number(ticket, now, lambda: not _number_taken(ticket.number))
         ticket.save()
         created.ticket = ticket
         created.skip_sla_invalidation = True  # a new ticket is due for the sweep anyway (sla_next_at NULL)

@@ -7,7 +7,7 @@ columns and values are the same ones ``Model.save()`` would write (:mod:`sqms.co
 data-modifying statement:
 
 * the ticket: ``INSERT … ON CONFLICT (number) DO NOTHING`` — a taken number inserts nothing (and so no
-  event), and the caller draws another;
+  event), and the caller draws another (:func:`sqms.feedback.services._draw_number`);
 * its ``repeat_of`` column: the repeat look-up as a scalar subquery (the latest earlier ticket of the same
   customer or phone and category, :func:`sqms.feedback.services._repeat_sql`);
 * the event: ``INSERT … SELECT`` from the ticket's ``RETURNING`` row (each value cast to its column's type:
