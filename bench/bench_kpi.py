@@ -1,7 +1,7 @@
 """Benchmark: service-record ingest from CSV (parsing, validation and rollup maintenance included).
 
     BENCH_SIZE=small|full .venv/bin/python bench/bench_kpi.py      (small = 50,000 rows, full = 10,000,000)
-    BENCH_KPI_ROWS=1000000 overrides the size; BENCH_KPI_PG=0 skips PostgreSQL.
+    BENCH_KPI_ROWS=1000000 overrides the size; BENCH_KPI_PG=0 skips PostgreSQL, BENCH_KPI_SQLITE=0 SQLite.
 
 The parent builds a fresh SQLite database (migrate + the demo organisation) in a temporary
 ``SQMS_DATA_DIR`` and writes a CSV of N service records over the demo teams (ISO local timestamps, staff
@@ -23,7 +23,9 @@ process per database measures, in this order:
   records table and rollups that already hold rows, as in production;
 * the fast path (``sqms import service-records``'s :func:`import_file`): rows/s (wall clock), rows per
   CPU-second of the worker (its own CPU time, polars threads included: the figure the machine's load
-  disturbs least) and the worker's peak resident memory while it ran (``VmHWM`` after a reset).
+  disturbs least) and the worker's peak resident memory while it ran (``VmHWM`` after a reset); on
+  PostgreSQL also rows per CPU-second of the database backend that received the ``COPY`` streams (from
+  /proc): the ceiling of the database's own side on one core, whatever the client does.
 
 The PostgreSQL worker uses a fresh database ``sqms_bench_kpi_<pid>`` on ``127.0.0.1:5432`` (dropped at
 the end). Timings are reported, never asserted; the machine is shared, so read the ratios.
@@ -237,6 +239,23 @@ def worker(
     return out
 
 
+def _backend_pid() -> int:
+    """The PostgreSQL backend serving this process's connection (the ingest uses only that one)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _backend_cpu(pid: int | None) -> float:
+    """User + system CPU seconds of a local PostgreSQL backend, from /proc (0 without one)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _fast(kind: str, csv_path: Path, n: int, actor: Any, out: dict[str, float]) -> dict[str, float]:
     from sqms.kpi.management.commands.import_service_records import import_file
     from sqms.kpi.models import DailyRollup, ServiceRecord
@@ -252,10 +271,14 @@ def _fast(kind: str, csv_path: Path, n: int, actor: Any, out: dict[str, float]) 
     gc.collect()
     peak = _reset_peak_rss()
     out["load_before"] = os.getloadavg()[0]
+    backend = _backend_pid() if kind == "postgresql" else None
+    b0 = _backend_cpu(backend)
     c0, t0 = _cpu(), time.perf_counter()
     counts, ctx = import_file(csv_path, actor=actor, on_duplicate="reject")
     out["fast_seconds"] = time.perf_counter() - t0
     out["fast_cpu_seconds"] = _cpu() - c0
+    if backend is not None:
+        out["database_cpu_seconds"] = _backend_cpu(backend) - b0
     out["load_after"] = os.getloadavg()[0]
     out["peak_rss_mb"] = peak()
     assert ctx is None and counts is not None, ctx and ctx.errors[:5]
@@ -281,7 +304,9 @@ def main() -> None:
     if prefill:
         write_csv(csv_path.with_name("prefill.csv"), prefill, source="prefill", seed=7)
     results: dict[str, dict[str, float]] = {}
-    kinds = ["sqlite"] + (["postgresql"] if os.environ.get("BENCH_KPI_PG", "1") != "0" else [])
+    kinds = (["sqlite"] if os.environ.get("BENCH_KPI_SQLITE", "1") != "0" else []) + (
+        ["postgresql"] if os.environ.get("BENCH_KPI_PG", "1") != "0" else []
+    )
     for kind in kinds:
         db = f"sqms_bench_kpi_{os.getpid()}"
         url = f"{PG}/{db}" if kind == "postgresql" else None
@@ -333,6 +358,12 @@ def main() -> None:
             rows.append(Row(f"kpi_ingest_csv_{kind}_per_cpu_second", round(fast_cpu), "rows/cpu-s", None,
                             round(base_cpu), False, f"{note}; the worker's CPU time (all threads); baseline "
                             "likewise"))  # fmt: skip
+        if r.get("database_cpu_seconds"):
+            # the ceiling of the database's side alone: what one core of PostgreSQL writes per CPU-second
+            # (the records with their indexes, the key table, the rollup upserts)
+            rows.append(Row("kpi_ingest_postgresql_database_rows_per_cpu_second",
+                            round(n / r["database_cpu_seconds"]), "rows/cpu-s", None, None, False,
+                            f"{note}; CPU of the PostgreSQL backend that received the COPY streams"))  # fmt: skip
         rows.append(Row(f"kpi_ingest_bulk_create_{kind}", round(base), "rows/s", None, None, False, note))
         if "psql_copy_seconds" in r:
             copy = n / r["psql_copy_seconds"]
