@@ -54,4 +54,7 @@ def test_executive_drills_from_company_to_team(org, live_server, page, artifacts
     page.goto(f"{live_server.url}/kpi/on_time_rate/?unit=R1&period=day&since=2026-10-01&until=2026-10-10")
     assert page.locator("#kpi-chart").is_visible()
     assert page.locator("#kpi-history tbody tr").count() == 10
+    # the period picker speaks the user's language; its values stay the API's
+    assert page.locator("select[name=period] option:checked").inner_text() == "按日"
+    assert page.locator("select[name=period] option:checked").get_attribute("value") == "day"
     page.screenshot(path=f"{artifacts_dir}/kpi-control-chart.png", full_page=True)

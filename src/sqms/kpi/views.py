@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sqms.core import audit
 from sqms.core.errors import NotFound
@@ -22,6 +23,15 @@ from sqms.kpi.domain import PERIOD_KINDS, period_key, rag
 from sqms.kpi.spc_text import rule_text
 from sqms.org.models import OrgUnit
 from sqms.org.selectors import unit_by_code, units
+
+# the picker's words for the period kinds (the values stay the API's: day, week, month, quarter, year)
+PERIOD_LABELS = {
+    "day": gettext_lazy("By day"),
+    "week": gettext_lazy("By week"),
+    "month": gettext_lazy("By month"),
+    "quarter": gettext_lazy("By quarter"),
+    "year": gettext_lazy("By year"),
+}
 
 
 def _unit(request: HttpRequest) -> OrgUnit | None:
@@ -127,7 +137,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "unit": unit,
         "units": units(request.user).filter(archived_at__isnull=True),
         "period": period,
-        "periods": PERIOD_KINDS,
+        "periods": [(p, PERIOD_LABELS[p]) for p in PERIOD_KINDS],
         "since": since,
         "until": until,
         "series": series,
