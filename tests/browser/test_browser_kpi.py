@@ -50,6 +50,9 @@ def test_executive_drills_from_company_to_team(org, live_server, page, artifacts
     assert page.locator("#units").count() == 0  # a team has no units below it
     assert page.locator("#kpi-tiles .kpi-tile").count() == 12  # the library, with the inspection score
     assert page.locator("#kpi-tiles .rag-red").count() >= 1  # no first-contact resolution: FCR 0 %
+    values = [v.strip() for v in page.locator("#kpi-tiles .sqms-figure-value").all_inner_texts()]
+    assert "—" in values  # no surveys yet: CSAT has no value, and then no unit either
+    assert not [v for v in values if v.startswith("—") and v != "—"]
     page.screenshot(path=f"{artifacts_dir}/kpi-dashboard-team.png", full_page=True)
     page.goto(f"{live_server.url}/kpi/on_time_rate/?unit=R1&period=day&since=2026-10-01&until=2026-10-10")
     assert page.locator("#kpi-chart").is_visible()

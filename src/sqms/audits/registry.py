@@ -24,7 +24,7 @@ def audits_card(request: HttpRequest) -> dict[str, Any] | None:
     since = timezone.localdate() - timedelta(days=90)
     scores = selectors.inspection_scores(user, since=since)
     n = sum(r["inspections"] for r in scores)
-    mean = round(sum(r["mean_score"] * r["inspections"] for r in scores) / n, 1) if n else "-"
+    mean = round(sum(r["mean_score"] * r["inspections"] for r in scores) / n, 1) if n else "—"
     figures = [
         {
             "label": _("Inspections (90 days)"),
