@@ -58,3 +58,34 @@ def test_complaint_rate_from_tickets_and_rollups(org):
     assert kpi_value("complaint_rate", whole) == pytest.approx(6000.0)  # 3 / 5 × 10,000
     team_a = kpi_sums(user, OrgUnit.objects.get(code="BA-T"), *OCT, ("feedback",))
     assert kpi_value("complaint_rate", team_a) == pytest.approx(5000.0)  # 2 / 4 × 10,000
+
+
+def test_sla_attainment_counts_only_tickets_whose_outcome_is_known(org):
+    """An open ticket not yet due has neither met nor missed its target: the KPI, the feedback analysis
+    and the scorecards share one denominator (resolved, or past the resolution target)."""
+    from django.utils import timezone
+
+    from sqms.feedback import analysis
+    from sqms.feedback.models import Ticket
+    from sqms.kpi.domain import kpi_value
+    from sqms.kpi.selectors import kpi_sums
+
+    tz = timezone.get_default_timezone()
+    received = dt.datetime(2026, 10, 5, 10, tzinfo=tz)
+    now = timezone.now()
+    for n, (resolved, due, breached) in enumerate(
+        [
+            (received + dt.timedelta(hours=2), received + dt.timedelta(hours=4), False),  # met
+            (None, received + dt.timedelta(hours=4), True),  # open and past due: missed
+            (None, now + dt.timedelta(days=10), False),  # open, due later: not judged yet
+        ]
+    ):
+        Ticket.objects.create(number=f"T-SLA-{n}", verification_code="x", kind="complaint", title="x",
+                              org_unit=org.team_a, received_at=received, resolved_at=resolved,
+                              resolution_due=due, breached=breached)  # fmt: skip
+    user = fresh(org.quality)
+    sums = kpi_sums(user, None, *OCT, ("feedback",))
+    assert (sums["sla_met"], sums["sla_total"]) == (1, 2)
+    assert kpi_value("sla_attainment", sums) == pytest.approx(50.0)
+    report = analysis.build(user, analysis.Filters(start=OCT[0], end=OCT[1], unit=""))
+    assert report["sla_attainment"] == pytest.approx(50.0)

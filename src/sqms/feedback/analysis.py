@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from sqms.core.scoping import scoped
 from sqms.feedback.domain import percentile
 from sqms.feedback.models import Rating, Rectification, ServiceCategory, Ticket
+from sqms.feedback.selectors import sla_judged
 from sqms.org.models import OrgUnit
 
 
@@ -113,9 +114,7 @@ def build(user: Any, f: Filters, now: datetime | None = None) -> dict[str, Any]:
         .annotate(n=Count("id"), b=Count("id", filter=Q(breached=True)))
         .order_by("m")
     ]
-    judged = qs.filter(sla_policy__isnull=False).filter(
-        Q(resolved_at__isnull=False) | Q(resolution_due__lt=now)
-    )
+    judged = qs.filter(sla_judged(now))
     n_judged = judged.count()
     n_breached = judged.filter(breached=True).count()
     hours = [

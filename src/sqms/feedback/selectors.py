@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sqms.core.errors import NotFound
 from sqms.core.scoping import scope_for, scoped
 from sqms.feedback.models import Appeal, Rating, Rectification, Ticket
 from sqms.org.models import OrgUnit
+
+
+def sla_judged(now: dt.datetime) -> Q:
+    """Tickets whose SLA outcome is known at ``now`` (the denominator of every SLA attainment figure:
+    feedback analysis, the KPI, scorecards): with a resolution target, and resolved or past it. An open
+    ticket not yet due has neither met nor missed its target; counting it as met would flatter the figure
+    while tickets are open. Met = judged and not ``breached``."""
+    return Q(resolution_due__isnull=False) & (Q(resolved_at__isnull=False) | Q(resolution_due__lt=now))
 
 
 def tickets(user: Any) -> QuerySet[Ticket]:

@@ -354,14 +354,15 @@ def _feedback_rows(
     from sqms.feedback import selectors as fb
 
     start, end = _aware_range(since, until)
+    judged = fb.sla_judged(timezone.now())
     queries = [
         (
             _within(fb.tickets(user), ids).filter(received_at__gte=start, received_at__lt=end),
             "received_at",
             {
                 "complaints": Count("id", filter=Q(kind="complaint")),
-                "sla_total": Count("id", filter=Q(resolution_due__isnull=False)),
-                "sla_met": Count("id", filter=Q(resolution_due__isnull=False, breached=False)),
+                "sla_total": Count("id", filter=judged),
+                "sla_met": Count("id", filter=judged & Q(breached=False)),
             },
         ),
         (

@@ -194,7 +194,7 @@ def gather(user: Any, period: Period) -> Gathered:
         received_at__gte=start, received_at__lt=end, org_unit__path__startswith=root
     )
     complaints = tickets.filter(kind="complaint", merged_into__isnull=True)
-    with_sla = tickets.filter(resolution_due__isnull=False)
+    with_sla = tickets.filter(fb.sla_judged(timezone.now()))
     met = Count("id", filter=Q(breached=False))
     inspections = au.inspections(user).filter(
         status="completed",
