@@ -46,9 +46,22 @@ def test_complaint_to_confirmation(
     page.wait_for_url("**/change/")
     page.locator("#sla").wait_for()
     countdown = page.locator("tr.sla-running .sla-countdown").first
+    ticking = page.locator("tr.sla-running").first.get_attribute("data-ticking")
     first = countdown.inner_text()
+    assert re.search(r"\d+小时 \d+分 \d+秒", first), first  # the user's language
     page.wait_for_timeout(1500)
-    assert countdown.inner_text() != first  # it ticks
+    if ticking == "" or int(ticking or 0) > 5:
+        assert countdown.inner_text() != first  # the clock runs: it ticks
+    else:
+        assert countdown.inner_text() == first  # outside working time business time stands still
+    if ticking != "":  # business time: it runs exactly while the calendar is open
+        from django.utils import timezone
+
+        from sqms.feedback.calendars import engine_for
+        from sqms.sla.arithmetic import to_ts
+
+        open_now = engine_for(ticket.sla_policy.calendar).timeline.window_end(to_ts(timezone.now()))
+        assert (int(ticking or 0) > 0) == (open_now is not None)
     page.screenshot(path=f"{artifacts_dir}/feedback-3-ticket-sla.png", full_page=True)
     page.click("button[data-action=accept]")
     page.locator("#sla [data-status=accepted]").wait_for()

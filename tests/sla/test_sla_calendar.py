@@ -109,3 +109,20 @@ def test_makeup_windows_default_to_first_weekday_pattern() -> None:
 def test_bad_time_zone_fails_at_construction() -> None:
     with pytest.raises(Exception, match="Nowhere"):
         BusinessCalendar(tz="Nowhere/Land", weekly={0: CN_WINDOWS})
+
+
+def test_window_end_says_how_long_business_time_keeps_running() -> None:
+    from sla_cases import NY_24X7
+
+    from sqms.sla.arithmetic import to_ts
+
+    tl = CN.timeline
+    # CN weekday windows 09:00-12:00 and 13:30-17:30; 2025-03-14 is a Friday
+    assert tl.window_end(to_ts(sh(2025, 3, 14, 10))) == to_ts(sh(2025, 3, 14, 12))
+    assert tl.window_end(to_ts(sh(2025, 3, 14, 16))) == to_ts(sh(2025, 3, 14, 17, 30))
+    assert tl.window_end(to_ts(sh(2025, 3, 14, 12, 30))) is None  # lunch break
+    assert tl.window_end(to_ts(sh(2025, 3, 15, 10))) is None  # Saturday
+    assert tl.window_end(to_ts(sh(2025, 3, 14, 12))) is None  # a window's end is outside it
+    # round the clock: back-to-back days run on, not to midnight
+    end = NY_24X7.timeline.window_end(to_ts(sh(2025, 3, 14, 10)))
+    assert end is not None and end - to_ts(sh(2025, 3, 14, 10)) > 7 * 86400

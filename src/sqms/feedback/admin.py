@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from unfold.admin import TabularInline
 
 from sqms.core.admin_base import ScopedAdmin
@@ -336,15 +336,42 @@ class TicketAdmin(ScopedAdmin):
         return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
 
 
-def _fmt_duration(seconds: int) -> str:
+def duration_units() -> dict[str, str]:
+    """The unit words of a time left (天/小时/分/秒 or d/h/m/s), shared by the page and its countdown."""
+    return {
+        "d": pgettext("duration unit", "d"),
+        "h": pgettext("duration unit", "h"),
+        "m": pgettext("duration unit", "m"),
+        "s": pgettext("duration unit", "s"),
+    }
+
+
+def _fmt_duration(seconds: int, natural: bool = True) -> str:
+    """Time left as days, hours and minutes; business time in hours only (24 business hours are not a
+    day)."""
+    units = duration_units()
     sign = "-" if seconds < 0 else ""
     s = abs(int(seconds))
-    d, rem = divmod(s, 86400)
+    d, rem = divmod(s, 86400) if natural else (0, s)
     h, rem = divmod(rem, 3600)
     m = rem // 60
-    if d:
-        return f"{sign}{d}d {h}h {m}m"
-    return f"{sign}{h}h {m}m"
+    parts = ([f"{d}{units['d']}"] if d else []) + [f"{h}{units['h']}", f"{m}{units['m']}"]
+    return sign + " ".join(parts)
+
+
+def _ticking_seconds(row: dict[str, Any], calendar: Any, now: Any) -> int | None:
+    """How long a running target's time left keeps falling from ``now``: always for natural-day
+    targets (None), until the current working window ends for business-time ones (0 outside working
+    time: the countdown stands still until the calendar opens again)."""
+    if row["natural"]:
+        return None
+    if calendar is None:
+        return 0
+    from sqms.sla.arithmetic import to_ts
+
+    ts = to_ts(now)
+    end = calendar.timeline.window_end(ts)
+    return 0 if end is None else end - ts
 
 
 TARGET_NAMES = {
@@ -368,13 +395,20 @@ def ticket_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
     now = timezone.now()
     rows = []
+    calendar = None
+    if ticket.sla_policy_id:
+        from sqms.feedback.calendars import engine_for
+
+        calendar = engine_for(ticket.sla_policy.calendar)
     for r in selectors.sla_rows(ticket, now):
+        ticking = _ticking_seconds(r, calendar, now) if r["state"] == "running" else 0
         rows.append(
             {
                 **r,
+                "ticking": "" if ticking is None else ticking,
                 "label": TARGET_NAMES.get(r["name"], r["name"]),
                 "state_label": STATE_NAMES.get(r["state"], r["state"]),
-                "remaining": _fmt_duration(r["remaining_seconds"]),
+                "remaining": _fmt_duration(r["remaining_seconds"], r["natural"]),
                 "pct": min(100, int(100 * r["elapsed_seconds"] / r["budget"])) if r["budget"] else 0,
                 "due_iso": r["due"].isoformat() if r["due"] else "",
             }
@@ -392,6 +426,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "sla_rows": rows,
+        "duration_units": duration_units(),
         "events": ticket.events.select_related("actor"),
         "ticket_actions": actions,
         "can_change": can_change,

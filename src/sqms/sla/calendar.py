@@ -330,6 +330,19 @@ class Timeline:
             return cum_end[i]
         return cum_end[i] - (end - ts)
 
+    def window_end(self, ts: int) -> int | None:
+        """End of the working window that contains ``ts`` (how long business time keeps running from
+        ``ts``), or None when ``ts`` is outside working time."""
+        if not self.lo <= ts < self.hi:
+            self.ensure(ts)
+        starts, ends, _cum = self.iv
+        i = bisect_right(starts, ts) - 1
+        if i < 0 or ts >= ends[i]:
+            return None
+        while i + 1 < len(starts) and starts[i + 1] <= ends[i]:  # back-to-back windows (a 24-hour day)
+            i += 1
+        return ends[i]
+
     def ts_at_cum(self, cum: int) -> int:
         """Earliest instant at which the business-seconds counter reaches ``cum``.
 
