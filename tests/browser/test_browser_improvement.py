@@ -97,6 +97,8 @@ def test_nc_to_closed_and_review_pdf(
     check = nc.checks.get()
     assert check.before_value == pytest.approx(70.0) and check.after_value == pytest.approx(92.5)
     assert check.improved and check.p_value < 0.001
+    row = page.locator("#checks-table tbody tr").first.inner_text()
+    assert "按时完成率" in row and "z = " in row and "< 0.0001" in row and "0.0000" not in row
 
     # 5. The auditor (not an action owner) signs it off, on a phone.
     login(phone_page, live_server, "auditor", PASSWORD)

@@ -24,7 +24,12 @@ def test_nc_page_shows_diagrams_and_close_refusal(org, client_for):
     c.cookies["django_language"] = "en"
     page = c.get(f"/improvement/nc/{nc.pk}/").content.decode()
     assert 'class="sqms-whys"' in page and 'class="sqms-fishbone"' in page
-    assert "Lunch break overlap" in page and "短缺" in page and "人" in page and "测" in page
+    assert "Lunch break overlap" in page and "短缺" in page and "Man" in page and "Measurement" in page
+    assert "人（" not in page  # the 6M bones in the reader's language only
+    c.cookies["django_language"] = "zh-hans"
+    page = c.get(f"/improvement/nc/{nc.pk}/").content.decode()
+    assert "人（人员）" in page and "测（测量）" in page and "人 人员" not in page
+    c.cookies["django_language"] = "en"
     r = c.post(f"/improvement/nc/{nc.pk}/", {"op": "close"}, follow=True)
     text = r.content.decode()
     assert text.count("Cannot close before effectiveness is verified.") == 1

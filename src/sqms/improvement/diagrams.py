@@ -6,8 +6,8 @@ import textwrap
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from sqms.improvement.domain import FISHBONE_CATEGORIES
 
@@ -19,6 +19,13 @@ CATEGORY_LABELS = {
     "environment": gettext_lazy("Environment"),
     "measurement": gettext_lazy("Measurement"),
 }
+
+
+def category_label(key: str) -> str:
+    """A 6M bone's name: 人（人员） in Chinese, the word alone in English."""
+    zh = next(z for k, z, _en in FISHBONE_CATEGORIES if k == key)
+    label = str(CATEGORY_LABELS[key])
+    return f"{zh}（{label}）" if (get_language() or "").lower().startswith("zh") else label
 
 
 def _lines(text: str, width: int) -> list[str]:
@@ -72,7 +79,9 @@ def five_whys_svg(problem: str, whys: list[str]) -> SafeString:
 
 def fishbone_svg(problem: str, causes: dict[str, list[str]]) -> SafeString:
     """An Ishikawa diagram: the problem at the head, the six 6M bones (人机料法环测) with their causes."""
-    width, height = 900, 420
+    # the first bone stands far enough from the left edge for its causes' text (written to the left of
+    # each cause's line, up to 12 characters a line)
+    width, height = 1000, 420
     spine_y = height / 2
     head_x = width - 170
     parts = [
@@ -83,8 +92,8 @@ def fishbone_svg(problem: str, causes: dict[str, list[str]]) -> SafeString:
         f'<rect x="{head_x}" y="{spine_y - 45}" width="160" height="90" rx="8" fill="#fee2e2" stroke="#b91c1c"/>',
         _text(head_x + 80, spine_y - 10, problem, 12, 13, fill="#7f1d1d"),
     ]
-    columns = [170, 400, 630]
-    for i, (key, zh, _en) in enumerate(FISHBONE_CATEGORIES):
+    columns = [300, 530, 760]
+    for i, (key, _zh, _en) in enumerate(FISHBONE_CATEGORIES):
         top = i % 2 == 0
         x_end = columns[i // 2]
         x_start = x_end - 110
@@ -96,7 +105,13 @@ def fishbone_svg(problem: str, causes: dict[str, list[str]]) -> SafeString:
         label_y = y_start - 12 if top else y_start + 22
         parts.append(
             _text(
-                x_start, label_y, f"{zh} {CATEGORY_LABELS[key]}", 30, 14, fill="#1e3a8a", font_weight="bold"
+                x_start,
+                label_y,
+                category_label(key),
+                30,
+                14,
+                fill="#1e3a8a",
+                font_weight="bold",
             )
         )
         items = causes.get(key, [])[:4]
@@ -105,6 +120,6 @@ def fishbone_svg(problem: str, causes: dict[str, list[str]]) -> SafeString:
             cx = x_start + (x_end - x_start) * frac
             cy = y_start + (y_end - y_start) * frac
             parts.append(f'<line x1="{cx - 60}" y1="{cy}" x2="{cx}" y2="{cy}" stroke="#94a3b8"/>')
-            parts.append(_text(cx - 62, cy - 3, cause, 18, 11, "end", fill="#0f172a"))
+            parts.append(_text(cx - 62, cy - 3, cause, 12, 11, "end", fill="#0f172a"))
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -125,7 +125,7 @@ class CorrectiveAction(BusinessRecord):
 
 class Verdict(models.TextChoices):
     PENDING = "pending", _("Awaiting sign-off")
-    EFFECTIVE = "effective", _("Effective")
+    EFFECTIVE = "effective", pgettext_lazy("effectiveness verdict", "Effective")
     NOT_EFFECTIVE = "not_effective", _("Not effective")
 
 

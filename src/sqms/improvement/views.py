@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sqms.core.errors import DomainError, ValidationFailed
 from sqms.core.scoping import scoped
@@ -174,6 +175,26 @@ def nc_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+TEST_LABELS = {
+    "two_proportion": (gettext_lazy("Two-proportion z test"), "z"),
+    "welch_t": (gettext_lazy("Welch's t test"), "t"),
+}
+
+
+def _shown_checks(nc: Any, kpis: list[Any]) -> list[Any]:
+    """The nonconformity's effectiveness checks with what a reader needs: the KPI's name, the test's
+    name and statistic, and a p value that never reads 0.0000."""
+    names = {k.code: str(k) for k in kpis}
+    checks = list(nc.checks.active().select_related("verified_by"))
+    for c in checks:
+        label, letter = TEST_LABELS.get(c.test, (c.test, ""))
+        c.kpi_name = names.get(c.kpi_code, c.kpi_code)
+        c.test_label = label
+        c.statistic_text = f"{letter} = {c.statistic:.2f}" if c.statistic is not None and letter else ""
+        c.p_text = "" if c.p_value is None else ("< 0.0001" if c.p_value < 0.0001 else f"{c.p_value:.4f}")
+    return checks
+
+
 @staff_member_required
 def nc_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "improvement.view_nonconformity")
@@ -266,6 +287,7 @@ def nc_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(back)
     today = dt.date.today()
     whys = list(nc.whys) + [""] * (5 - len(nc.whys))
+    kpis = services.testable_kpis()
     return render(
         request,
         "improvement/nc_detail.html",
@@ -277,13 +299,14 @@ def nc_detail(request: HttpRequest, pk: int) -> HttpResponse:
             whys_svg=diagrams.five_whys_svg(nc.problem or nc.title, list(nc.whys)),
             fishbone_svg=diagrams.fishbone_svg(nc.problem or nc.title, dict(nc.fishbone)),
             fishbone_fields=[
-                (k, zh, en, "\n".join(nc.fishbone.get(k, []))) for k, zh, en in domain.FISHBONE_CATEGORIES
+                (k, diagrams.category_label(k), "\n".join(nc.fishbone.get(k, [])))
+                for k, _zh, _en in domain.FISHBONE_CATEGORIES
             ],
             actions=nc.actions.active().select_related("owner"),
-            checks=nc.checks.active().select_related("verified_by"),
+            checks=_shown_checks(nc, kpis),
             kinds=ActionKind.choices,
             statuses=ActionStatus.choices,
-            kpis=services.testable_kpis(),
+            kpis=kpis,
             defaults={
                 "before_start": today - dt.timedelta(days=120),
                 "before_end": today - dt.timedelta(days=61),
