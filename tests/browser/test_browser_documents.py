@@ -86,6 +86,12 @@ def test_draft_review_approve_effective_retrain_acknowledge(org, live_server, pa
     assert "v2.0" in page.locator("#effective-version").inner_text()
     assert page.locator("#completion tr.ack-pending").count() == 1
     page.screenshot(path=f"{artifacts_dir}/documents-effective.png", full_page=True)
+    # every field of the new-draft form has a visible frame (the theme's reset leaves inputs borderless)
+    for name in ("change_summary", "effective_date"):
+        width = page.locator(f"form input[name={name}]").last.evaluate(
+            "e => getComputedStyle(e).borderTopWidth"
+        )
+        assert width != "0px", name
     assert list(TrainingAssignment.objects.values_list("staff__user__username", "reason")) == [
         ("agent_a", "retraining")
     ]
