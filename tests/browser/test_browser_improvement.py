@@ -114,6 +114,9 @@ def test_nc_to_closed_and_review_pdf(
     page.wait_for_load_state()
     assert Nonconformity.objects.get().status == "closed"
     assert page.locator("#close-form").count() == 0
+    # a closed nonconformity is a record: no form offers a change the service would refuse
+    assert page.locator("#containment-form, #analysis-form, #nc-detail .action-form").count() == 0
+    assert "临时增派抢修班组" in page.locator("#nc-detail").inner_text()  # the containment action, read-only
     page.screenshot(path=f"{artifacts_dir}/improvement-3-closed.png", full_page=True)
 
     # 7. A management review with inputs compiled; the PDF minutes show the Chinese title.

@@ -27,6 +27,7 @@ from sqms.improvement import diagrams, domain, selectors, services
 from sqms.improvement.models import (
     ActionKind,
     ActionStatus,
+    NcStatus,
     PracticeKind,
     Severity,
     Source,
@@ -313,7 +314,10 @@ def nc_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "after_start": today - dt.timedelta(days=60),
                 "after_end": today,
             },
-            can_change=request.user.has_perm("improvement.change_nonconformity"),
+            # a closed or cancelled nonconformity is a record: no form offers a change the service refuses
+            open_nc=nc.status not in (NcStatus.CLOSED, NcStatus.CANCELLED),
+            can_change=request.user.has_perm("improvement.change_nonconformity")
+            and nc.status not in (NcStatus.CLOSED, NcStatus.CANCELLED),
             can_verify=request.user.has_perm("improvement.verify_effectiveness"),
         ),
     )
