@@ -101,3 +101,23 @@ def test_open_from_bad_review_and_dashboard_card(org, client_for):
     card = improvement_card(request)
     assert card["figures"][0]["value"] == 1
     assert any(f["value"] == 1 for f in card["figures"] if f["url"].endswith("severity=major"))
+
+
+def test_p_values_read_as_people_read_them():
+    from sqms.improvement.views import p_text
+
+    assert p_text(0.00001) == "< 0.0001" and p_text(0.0) == "< 0.0001"
+    assert p_text(0.0234) == "0.0234" and p_text(1.0) == "1.0000" and p_text(None) == ""
+
+
+def test_project_page_shows_the_check_result_readably(org, client_for):
+    from sqms.improvement.models import ImprovementProject
+
+    p = ImprovementProject.objects.create(
+        number="PDCA-T0001", title="降低排队时长", org_unit=org.team_a, leader=org.quality, stage="act",
+        kpi_code="on_time_rate", created_by=org.quality,
+        check_result={"before": 0.781234, "after": 0.912345, "p_value": 0.00000312, "improved": True,
+                      "target_met": True},
+    )  # fmt: skip
+    page = client_for(org.quality).get(f"/improvement/projects/{p.pk}/").content.decode()
+    assert "p &lt; 0.0001" in page and "0.0000" not in page and "0.78" in page and "0.7812" not in page

@@ -192,8 +192,15 @@ def _shown_checks(nc: Any, kpis: list[Any]) -> list[Any]:
         c.kpi_name = names.get(c.kpi_code, c.kpi_code)
         c.test_label = label
         c.statistic_text = f"{letter} = {c.statistic:.2f}" if c.statistic is not None and letter else ""
-        c.p_text = "" if c.p_value is None else ("< 0.0001" if c.p_value < 0.0001 else f"{c.p_value:.4f}")
+        c.p_text = p_text(c.p_value)
     return checks
+
+
+def p_text(value: float | None) -> str:
+    """A p value as people read it: 4 decimals, and "< 0.0001" rather than a 0.0000 that looks certain."""
+    if value is None:
+        return ""
+    return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
 @staff_member_required
@@ -448,6 +455,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             str(p),
             p=p,
+            check_p=p_text((p.check_result or {}).get("p_value")),
             tasks=p.tasks.active().select_related("owner"),
             timeline=_timeline(p),
             stages=domain.STAGES,
