@@ -46,3 +46,8 @@ def test_phone_respondent_answers_and_results_count_it(org, live_server, phone_p
     page.goto(f"{live_server.url}/surveys/campaigns/{campaign.pk}/results/")
     assert page.locator("#total-responses").inner_text().strip() == "1"
     page.screenshot(path=f"{artifacts_dir}/surveys-results.png", full_page=True)
+    # responses by day: bars from zero with whole-number ticks (counts)
+    y = page.evaluate(
+        "() => { const s = Chart.getChart('by-day').scales.y; return [s.min, s.ticks.map(t => t.value)]; }"
+    )
+    assert y[0] == 0 and all(float(v).is_integer() for v in y[1]), y

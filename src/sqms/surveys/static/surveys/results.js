@@ -5,5 +5,7 @@
   if (!holder || !window.Chart) return;
   var data = JSON.parse(holder.textContent);
   if (!data.labels.length) return;
-  new Chart(document.getElementById("by-day"), {type: "bar", data: {labels: data.labels, datasets: [{label: data.label, data: data.values, backgroundColor: "#b91c1c"}]}, options: {plugins: {legend: {display: false}}, scales: {x: {ticks: {maxTicksLimit: 12}}}}});
+  new Chart(document.getElementById("by-day"), {type: "bar", data: {labels: data.labels, datasets: [{label: data.label, data: data.values, backgroundColor: "#b91c1c"}]}, options: {animation: false, plugins: {legend: {display: false}},
+    // counts of responses: bars from zero, whole-number ticks (not 0.1, 0.2, …)
+    scales: {x: {ticks: {maxTicksLimit: 12}}, y: {beginAtZero: true, ticks: {precision: 0}}}}});
 })();
