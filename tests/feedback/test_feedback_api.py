@@ -72,6 +72,11 @@ def test_events_and_sla_endpoint(org: Any, api_for: Any, make_ticket: Any) -> No
     assert states["first_response"] == "met"
     assert states["resolution"] == "running"
     assert states["confirmation"] == "pending"
+    runs = {s["name"]: s["runs_for_seconds"] for s in sla}
+    assert runs["first_response"] == 0 and runs["confirmation"] == 0  # met, pending: they stand still
+    resolution = next(s for s in sla if s["name"] == "resolution")
+    assert resolution["unit"] != "natural_days" and runs["resolution"] is not None  # business time ends
+    assert 0 <= runs["resolution"] <= 86400  # at most to the end of today's working window
 
 
 def test_bad_input_names_the_field(org: Any, api_for: Any) -> None:

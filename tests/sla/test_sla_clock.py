@@ -379,3 +379,22 @@ def test_clock_matches_minute_stepping_oracle(seed: int) -> None:
     expected = oracle_ticket(CN, events, now)
     got = {name: (t.state, t.due_ts) for name, t in clock.targets.items()}
     assert got == expected
+
+
+def test_runs_for_says_how_long_the_time_left_keeps_falling() -> None:
+    """Business time falls until the current working window ends (CN: 13:30-17:30), not at lunch, not
+    for a met or pending target; a natural-day target falls without end (hand-checked)."""
+    from sqms.sla import runs_for
+
+    at_15 = sh(2025, 10, 10, 15)
+    clock = compute_ticket(CN, NATIONAL_DAY, at_15)
+    fr, res, conf = (clock.targets[n] for n in ("first_response", "resolution", "confirmation"))
+    assert runs_for(CN, res, at_15) == int(2.5 * H)  # until 17:30
+    assert runs_for(CN, fr, at_15) == 0  # met
+    assert runs_for(CN, conf, at_15) == 0  # pending until resolved
+    lunch = sh(2025, 10, 10, 12, 30)
+    assert runs_for(CN, compute_ticket(CN, NATIONAL_DAY, lunch).targets["resolution"], lunch) == 0
+    resolved = [*NATIONAL_DAY, Milestone(sh(2025, 10, 10, 16), "resolved")]
+    evening = sh(2025, 10, 10, 20)
+    conf = compute_ticket(CN, resolved, evening).targets["confirmation"]
+    assert conf.natural and runs_for(CN, conf, evening) is None  # natural days: falls at night too

@@ -359,21 +359,6 @@ def _fmt_duration(seconds: int, natural: bool = True) -> str:
     return sign + " ".join(parts)
 
 
-def _ticking_seconds(row: dict[str, Any], calendar: Any, now: Any) -> int | None:
-    """How long a running target's time left keeps falling from ``now``: always for natural-day
-    targets (None), until the current working window ends for business-time ones (0 outside working
-    time: the countdown stands still until the calendar opens again)."""
-    if row["natural"]:
-        return None
-    if calendar is None:
-        return 0
-    from sqms.sla.arithmetic import to_ts
-
-    ts = to_ts(now)
-    end = calendar.timeline.window_end(ts)
-    return 0 if end is None else end - ts
-
-
 TARGET_NAMES = {
     "first_response": gettext_lazy("First response"),
     "resolution": gettext_lazy("Resolution"),
@@ -395,17 +380,10 @@ def ticket_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
     now = timezone.now()
     rows = []
-    calendar = None
-    if ticket.sla_policy_id:
-        from sqms.feedback.calendars import engine_for
-
-        calendar = engine_for(ticket.sla_policy.calendar)
     for r in selectors.sla_rows(ticket, now):
-        ticking = _ticking_seconds(r, calendar, now) if r["state"] == "running" else 0
         rows.append(
             {
                 **r,
-                "ticking": "" if ticking is None else ticking,
                 "label": TARGET_NAMES.get(r["name"], r["name"]),
                 "state_label": STATE_NAMES.get(r["state"], r["state"]),
                 "remaining": _fmt_duration(r["remaining_seconds"], r["natural"]),

@@ -30,6 +30,9 @@ class TargetOut(Schema):
     remaining_seconds: int
     elapsed_seconds: int
     paused_seconds: int
+    runs_for_seconds: (
+        int | None
+    )  # how long the time left keeps falling from now (None: no end; 0: stands still)
 
 
 class TicketOut(Schema):

@@ -93,12 +93,17 @@ def get_or_404(qs: QuerySet[Any], **lookup: Any) -> Any:
 
 
 def sla_rows(t: Ticket, now: Any = None) -> list[dict[str, Any]]:
-    """The ticket's SLA targets now, for the API and the pages."""
-    from sqms.feedback.services import ticket_clock
+    """The ticket's SLA targets now, for the API and the pages; ``runs_for_seconds`` says for how long the
+    time left keeps falling from now (None: without end; 0: it stands still), so that a countdown knows."""
+    from sqms import sla
+    from sqms.feedback.services import ticket_events
 
-    clock = ticket_clock(t, now or timezone.now())
-    if clock is None:
+    found = ticket_events(t)
+    if found is None:
         return []
+    cal, events = found
+    now = now or timezone.now()
+    clock = sla.compute_ticket(cal, events, now)
     return [
         {
             "name": s.name,
@@ -108,6 +113,7 @@ def sla_rows(t: Ticket, now: Any = None) -> list[dict[str, Any]]:
             "remaining_seconds": s.remaining,
             "elapsed_seconds": s.elapsed,
             "paused_seconds": s.paused,
+            "runs_for_seconds": sla.runs_for(cal, s, now),
             "natural": s.natural,
             "budget": s.budget,
         }

@@ -21,12 +21,19 @@ keep ``save()``. Tests run the same creation scenarios on both databases.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.db import connection
 
 from sqms.core.db import insert as plain
 from sqms.feedback.models import Ticket, TicketEvent
+
+
+@cache
+def _casts(columns: tuple[Any, ...], vendor: str) -> str:
+    """``CAST(%s AS <type>)`` for each column, once per process."""
+    return ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in columns)
 
 
 def insert(ticket: Ticket, event: TicketEvent, repeat: tuple[str, list[Any]] | None) -> bool:
@@ -57,7 +64,7 @@ def insert(ticket: Ticket, event: TicketEvent, repeat: tuple[str, list[Any]] | N
         f" RETURNING {t_pk}, {repeat_col}),"
         f" e AS (INSERT INTO {qn(e_meta.db_table)}"
         f" ({qn(e_meta.get_field('ticket').column)}, {plain.column_list(e_fields)})"
-        f" SELECT t.{t_pk}, {', '.join(f'CAST(%s AS {f.db_type(connection)})' for f in e_fields)} FROM t"
+        f" SELECT t.{t_pk}, {_casts(e_fields, connection.vendor)} FROM t"
         f" RETURNING {e_pk})"
         f" SELECT t.{t_pk}, t.{repeat_col},"
         f" (SELECT r.{qn('number')} FROM {qn(t_meta.db_table)} r WHERE r.{t_pk} = t.{repeat_col}),"
@@ -69,13 +76,12 @@ def insert(ticket: Ticket, event: TicketEvent, repeat: tuple[str, list[Any]] | N
     if row is None:
         return False
     ticket_id, repeat_id, repeat_number, event_id = row
-    alias = connection.alias
-    ticket.pk = ticket_id
-    ticket._state.adding, ticket._state.db = False, alias
+    plain.mark_saved(ticket, ticket_id)
     ticket.repeat_of = (
-        None if repeat_id is None else Ticket.from_db(alias, ["id", "number"], [repeat_id, repeat_number])
+        None
+        if repeat_id is None
+        else Ticket.from_db(connection.alias, ["id", "number"], [repeat_id, repeat_number])
     )
     event.ticket = ticket
-    event.pk = event_id
-    event._state.adding, event._state.db = False, alias
+    plain.mark_saved(event, event_id)
     return True

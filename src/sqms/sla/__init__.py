@@ -31,6 +31,7 @@ from sqms.sla.clock import (
     Unit,
     compute_many,
     compute_ticket,
+    runs_for,
     threshold_time,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "compute_ticket",
     "hm",
     "is_working_time",
+    "runs_for",
     "threshold_time",
     "windows",
 ]

@@ -78,6 +78,7 @@ __all__ = [
     "Unit",
     "compute_many",
     "compute_ticket",
+    "runs_for",
     "threshold_time",
 ]
 
@@ -753,3 +754,17 @@ def threshold_time(
     if status.natural:
         return from_ts(now_ts + missing)
     return from_ts(cal.timeline.add(now_ts, missing))
+
+
+def runs_for(cal: BusinessCalendar, status: TargetStatus, now: datetime) -> int | None:
+    """For how many seconds from ``now`` the target's time left keeps falling (a countdown's guide):
+    None without end (a natural-day target counts wall-clock time), the rest of the current working
+    window for business time, 0 when it stands still (pending, paused, fulfilled, or outside working
+    time). ``status`` must come from the same ``now``."""
+    if status.fulfilled_ts is not None or status.state not in (State.RUNNING, State.BREACHED):
+        return 0
+    if status.natural:
+        return None
+    now_ts = to_ts(now)
+    end = cal.timeline.window_end(now_ts)
+    return 0 if end is None else end - now_ts

@@ -140,9 +140,7 @@ def _insert_and_advance(entry: Any, kinds: list[str]) -> None:
         row = cur.fetchone()
     if row is None or row[0] is None:  # no head row: impossible after lock_head(), never silently
         raise RuntimeError("audit chain head row missing")
-    entry.pk = row[0]
-    entry._state.adding = False
-    entry._state.db = connection.alias
+    insert.mark_saved(entry, row[0])
 
 
 def rechain_all(batch: int = 2000, apps: Any = None) -> int:
